@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+
+/** Every setting of the geoportal, read once from the environment (documented in README). */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  /** public https base URL used in links and catalogue IRIs */
+  publicBaseUrl?: string;
+  /** optional online basemap shown under our own layers (never required) */
+  basemapStyleUrl?: string;
+  seed: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.DATA_DIR ?? 'data'),
+    publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/$/, '') || undefined,
+    basemapStyleUrl: env.BASEMAP_STYLE_URL || undefined,
+    seed: env.SEED !== '0',
+  };
+}
+
+/** The embedded database lives in a subfolder so DATA_DIR can also hold the server's lock file. */
+export function pgliteDir(config: Config): string {
+  return resolve(config.dataDir, 'pglite');
+}

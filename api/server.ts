@@ -1,0 +1,87 @@
+/**
+ * `npm start`: one process, one port. Opens the database (PostgreSQL when
+ * DATABASE_URL is set, else embedded PGlite under DATA_DIR), migrates, seeds an
+ * empty database through the ETL, and serves the API and the portal.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Server } from 'node:http';
+import type { Middleware } from 'koa';
+import { loadConfig, pgliteDir, type Config } from './config.ts';
+import { createApp, type NodeHandler } from './app.ts';
+import { bridgeMiddleware, readLiveLock, writeLock } from './local-bridge.ts';
+import { openDatabase, type Database } from '../sql/connection.ts';
+import { migrate } from '../sql/migrate.ts';
+import { seedIfEmpty } from '../etl/seed.ts';
+import { TOOLS } from './cli-tools.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function loadPortal(): Promise<NodeHandler | undefined> {
+  const handler = join(root, 'portal/build/handler.js');
+  if (!existsSync(handler)) return undefined;
+  return (await import(pathToFileURL(handler).href)).handler as NodeHandler;
+}
+
+export async function startServer(config: Config, log: (m: string) => void = console.log): Promise<{ server: Server; database: Database; stop(): Promise<void> }> {
+  if (!config.databaseUrl) {
+    const other = readLiveLock(config.dataDir);
+    if (other && other.pid !== process.pid)
+      throw new Error(`another geoportal server (pid ${other.pid}, port ${other.port}) already uses ${config.dataDir}; stop it or set DATA_DIR`);
+  }
+  const t0 = Date.now();
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: pgliteDir(config) });
+  log(`database: ${database.kind} at ${database.location} (tiles encoded by ${database.canEncodeMvt ? 'PostGIS ST_AsMVT' : 'geojson-vt/vt-pbf'}), opened in ${Date.now() - t0} ms`);
+  const { applied } = await migrate(database.db);
+  if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
+  if (config.seed) await seedIfEmpty(database.db, log);
+  const portal = await loadPortal();
+  if (!portal) log('portal build not found (portal/build): serving the API only; run `npm run build`');
+
+  // the bridge needs the bound port, so it is installed once the server listens
+  let bridge: Middleware | undefined;
+  let lockPort = config.port;
+  const app = createApp({
+    database,
+    publicBaseUrl: config.publicBaseUrl,
+    portal,
+    extra: [(ctx, next) => (bridge ? bridge(ctx, next) : next())],
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  if (address && typeof address === 'object') lockPort = address.port;
+  if (!config.databaseUrl) {
+    const lock = writeLock(config.dataDir, lockPort);
+    bridge = bridgeMiddleware(lock, database.db, TOOLS);
+  }
+  log(`geoportal listening on http://localhost:${lockPort} (started in ${Date.now() - t0} ms)`);
+  return {
+    server,
+    database,
+    async stop() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await database.close();
+    },
+  };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const config = loadConfig();
+  startServer(config).then(
+    ({ stop }) => {
+      const shutdown = () => {
+        stop().finally(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+    (e) => {
+      console.error(`geoportal failed to start: ${e instanceof Error ? e.message : e}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,40 @@
+import { sql, type RawBuilder } from 'kysely';
+import { tableName, tileAttributes, type LayerSchema } from '../../schemas/index.ts';
+import { MUNICIPALITY_PROPERTY } from '../features/items.ts';
+
+export const EXTENT = 4096;
+export const BUFFER = 64;
+
+export interface TileCoord {
+  z: number;
+  x: number;
+  y: number;
+}
+
+/** Attribute columns a layer sends in its tiles (from schemas/). */
+export function tileColumns(layer: LayerSchema): { name: string; column: string }[] {
+  const cols = tileAttributes(layer).map((a) => ({ name: a.name, column: a.name }));
+  if (layer.perMunicipality) cols.push({ name: MUNICIPALITY_PROPERTY, column: 'municipality_code' });
+  return cols;
+}
+
+/**
+ * The features of one tile, in Web Mercator, simplified to the tile's pixel
+ * size and clipped to the tile plus its buffer. Both encoders start from this
+ * same relation, which is what makes their tiles equivalent.
+ */
+export function tileFeatures(layer: LayerSchema, t: TileCoord): RawBuilder<unknown> {
+  const pixel = (2 * Math.PI * 6378137) / 2 ** t.z / EXTENT;
+  const margin = pixel * BUFFER;
+  const isPoint = layer.geometryType.endsWith('Point');
+  const g3857 = sql`ST_Transform(t.geom, 3857)`;
+  const simplified = isPoint ? g3857 : sql`ST_Simplify(${g3857}, ${pixel / 2}::float8, true)`;
+  const cols = tileColumns(layer).map((c) => sql`t.${sql.raw(c.column)} AS ${sql.raw(c.name)}`);
+  return sql`
+    SELECT t.fid, ${sql.join(cols)},
+      ${isPoint ? simplified : sql`ST_ClipByBox2D(${simplified}, ST_Expand(env.e, ${margin}::float8))`} AS geom,
+      env.e AS env
+    FROM ${sql.raw(tableName(layer))} t,
+      (SELECT ST_TileEnvelope(${t.z}::integer, ${t.x}::integer, ${t.y}::integer) AS e) env
+    WHERE t.geom && ST_Transform(ST_Expand(env.e, ${margin}::float8), 4326)`;
+}

@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import * as shapefile from 'shapefile';
+import { InputError } from '../errors.ts';
+import { crsFromPrj } from '../crs.ts';
+import type { SourceReader } from './types.ts';
+
+/** ESRI Shapefile: .shp + .dbf required, CRS from .prj, DBF encoding from .cpg (or the operator). */
+export async function openShapefile(path: string, opts: { encoding?: string } = {}): Promise<SourceReader> {
+  const file = basename(path);
+  const stem = path.replace(/\.shp$/i, '');
+  const sidecar = (ext: string) => [ext, ext.toUpperCase()].map((e) => stem + e).find((p) => existsSync(p));
+  const dbf = sidecar('.dbf');
+  if (!dbf) throw new InputError('the .dbf file with the attributes is missing', file);
+  const prj = sidecar('.prj');
+  const srid = prj ? crsFromPrj(readFileSync(prj, 'utf8')) : undefined;
+  if (prj && srid === undefined) throw new InputError(`unknown CRS in ${basename(prj)}`, file);
+  const cpg = sidecar('.cpg');
+  const encoding = normalizeEncoding(opts.encoding ?? (cpg ? readFileSync(cpg, 'utf8').trim() : 'windows-1250'));
+  try {
+    new TextDecoder(encoding);
+  } catch {
+    throw new InputError(`unknown text encoding "${encoding}"`, file);
+  }
+  return {
+    file,
+    srid,
+    async *records() {
+      let source;
+      try {
+        source = await shapefile.open(path, dbf, { encoding });
+      } catch (e) {
+        throw new InputError(`cannot read shapefile: ${(e as Error).message}`, file);
+      }
+      let record = 0;
+      while (true) {
+        let r;
+        try {
+          r = await source.read();
+        } catch (e) {
+          throw new InputError(`shapefile is damaged after record ${record}: ${(e as Error).message}`, file);
+        }
+        if (r.done) break;
+        record++;
+        yield { record, properties: r.value.properties ?? {}, geometry: r.value.geometry ?? null };
+      }
+    },
+  };
+}
+
+/** `.cpg` files say `1250`, `CP1250`, `UTF-8`, `ANSI 1250`… */
+export function normalizeEncoding(e: string): string {
+  const s = e.trim().toLowerCase().replace(/^ansi\s*/, '');
+  if (/^(cp|windows-?)?125\d$/.test(s)) return `windows-${s.replace(/\D/g, '')}`;
+  if (s === 'utf8' || s === 'utf-8') return 'utf-8';
+  return s;
+}

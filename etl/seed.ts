@@ -1,0 +1,27 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql, type Kysely } from 'kysely';
+import { importFile, type RunReport } from './import.ts';
+import { loadMapping } from './mapping.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Sample data shipped in the repo, loaded on first start through the ordinary import. Order matters: municipalities first. */
+export const SEED_SOURCES = [
+  { layer: 'obce', path: join(here, 'samples/data/obce_orp_chomutov.geojson'), mapping: join(here, 'mappings/obce-ruian.json') },
+  { layer: 'stanoviste-trideneho-odpadu', path: join(here, 'samples/data/chomutov_stanoviste_synthetic_sjtsk.geojson') },
+] as const;
+
+/** Imports each sample whose layer has never been imported. A second start finds them done and does nothing. */
+export async function seedIfEmpty(db: Kysely<any>, log: (msg: string) => void = () => {}): Promise<RunReport[]> {
+  const reports: RunReport[] = [];
+  for (const s of SEED_SOURCES) {
+    const state = await sql<{ last_run_id: number | null }>`SELECT last_run_id FROM layer_state WHERE layer_id = ${s.layer}`.execute(db);
+    if (state.rows[0]?.last_run_id != null) continue;
+    const mapping = 'mapping' in s ? loadMapping(s.mapping) : undefined;
+    const r = await importFile(db, { path: s.path, layerId: s.layer, mapping });
+    log(`seed: ${s.layer}: ${r.inserted} features imported (run ${r.runId})`);
+    reports.push(r);
+  }
+  return reports;
+}

@@ -1,0 +1,72 @@
+import type { StyleSpecification, LayerSpecification, ExpressionSpecification } from 'maplibre-gl';
+import { layers, type LayerSchema } from '$schemas/index.ts';
+
+/** Map layer ids drawn for a schema layer; the first one is the one users identify features on. */
+export function mapLayerIds(layer: LayerSchema): string[] {
+  const g = layer.geometryType;
+  if (g.endsWith('Polygon')) return [`${layer.id}-fill`, `${layer.id}-line`, ...(layer.style.labelBy ? [`${layer.id}-label`] : [])];
+  if (g.endsWith('LineString')) return [`${layer.id}-line`];
+  return [`${layer.id}-circle`];
+}
+
+/** Colour expression: categorised by a code list when the schema says so, else the layer colour. */
+function colorOf(layer: LayerSchema): string | ExpressionSpecification {
+  const attr = layer.attributes.find((a) => a.name === layer.style.categorizeBy);
+  if (!attr || attr.type !== 'code') return layer.style.color;
+  const pairs = attr.codeList.flatMap((c) => [c.code, c.color ?? layer.style.color]);
+  return ['match', ['to-string', ['get', attr.name]], ...pairs, layer.style.color] as ExpressionSpecification;
+}
+
+function styleLayers(layer: LayerSchema): LayerSpecification[] {
+  const base = { source: layer.id, 'source-layer': layer.id, minzoom: layer.minZoom };
+  const g = layer.geometryType;
+  if (g.endsWith('Polygon')) {
+    const out: LayerSpecification[] = [
+      { ...base, id: `${layer.id}-fill`, type: 'fill', paint: { 'fill-color': colorOf(layer), 'fill-opacity': layer.style.fillOpacity ?? 0.3 } },
+      { ...base, id: `${layer.id}-line`, type: 'line', paint: { 'line-color': layer.style.color, 'line-width': 1.5 } },
+    ];
+    if (layer.style.labelBy)
+      out.push({
+        ...base,
+        id: `${layer.id}-label`,
+        type: 'symbol',
+        layout: { 'text-field': ['get', layer.style.labelBy], 'text-size': 13, 'text-font': ['sans-serif'] },
+        paint: { 'text-color': '#1d2a3a', 'text-halo-color': '#ffffff', 'text-halo-width': 1.5 },
+      });
+    return out;
+  }
+  if (g.endsWith('LineString'))
+    return [{ ...base, id: `${layer.id}-line`, type: 'line', paint: { 'line-color': colorOf(layer), 'line-width': 2 } }];
+  return [
+    {
+      ...base,
+      id: `${layer.id}-circle`,
+      type: 'circle',
+      paint: {
+        'circle-color': colorOf(layer),
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 2.5, 16, layer.style.radius ?? 5, 19, (layer.style.radius ?? 5) * 1.8],
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 1,
+      },
+    },
+  ];
+}
+
+/**
+ * The offline default style: a background and our own vector layers, nothing
+ * fetched from the internet. An online basemap can be slid underneath when configured.
+ */
+export function buildStyle(origin: string, basemapStyleUrl?: string): StyleSpecification {
+  const sources: StyleSpecification['sources'] = {};
+  for (const l of layers)
+    sources[l.id] = { type: 'vector', tiles: [`${origin}/api/tiles/${l.id}/{z}/{x}/{y}.mvt`], minzoom: l.minZoom, maxzoom: Math.min(l.maxZoom, 16), attribution: '© Statutární město Chomutov' };
+  const bg: LayerSpecification[] = [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1ea' } }];
+  void basemapStyleUrl;
+  return { version: 8, sources, layers: [...bg, ...layers.flatMap(styleLayers)] };
+}
+
+/** ORP Chomutov */
+export const INITIAL_BOUNDS: [[number, number], [number, number]] = [
+  [13.25, 50.38],
+  [13.62, 50.6],
+];

@@ -1,0 +1,2 @@
+// the map is drawn in the browser; the server renders the shell (header, layer list)
+export const ssr = true;

@@ -1,0 +1,81 @@
+import type { LayerSchema } from '../types.ts';
+
+/**
+ * Sites of sorted-waste containers (stanoviště kontejnerů na tříděný odpad).
+ * Attribute names follow the waste-container data of Czech cities (IPR Praha
+ * ZPK_O_Kont_TOstan: číslo stanoviště, název, přístup) in Czech snake_case.
+ */
+export const stanovisteTridenehoOdpadu: LayerSchema = {
+  id: 'stanoviste-trideneho-odpadu',
+  title: { cs: 'Stanoviště tříděného odpadu', en: 'Sorted waste container sites' },
+  description: {
+    cs: 'Pasport stanovišť kontejnerů na tříděný odpad: poloha, číslo a název stanoviště, přístupnost, počet kontejnerů a stav.',
+    en: 'Pasport of sorted-waste container sites: location, site number and name, access, number of containers and condition.',
+  },
+  theme: 'waste',
+  keywords: {
+    cs: ['odpady', 'tříděný odpad', 'kontejnery', 'pasport'],
+    en: ['waste', 'sorted waste', 'containers', 'pasport'],
+  },
+  geometryType: 'Point',
+  perMunicipality: true,
+  attributes: [
+    {
+      name: 'cislo_stanoviste',
+      type: 'text',
+      label: { cs: 'Číslo stanoviště', en: 'Site number' },
+      maxLength: 40,
+      inTiles: true,
+    },
+    {
+      name: 'nazev',
+      type: 'text',
+      label: { cs: 'Název (adresa)', en: 'Name (address)' },
+      required: true,
+      maxLength: 200,
+      inTiles: true,
+      isTitle: true,
+    },
+    {
+      name: 'pristup',
+      type: 'code',
+      label: { cs: 'Přístup', en: 'Access' },
+      codeList: [
+        { code: 'volne', label: { cs: 'volně', en: 'public' }, color: '#1b7f3b' },
+        { code: 'obyvatelum-domu', label: { cs: 'obyvatelům domu', en: 'residents only' }, color: '#b35900' },
+      ],
+      inTiles: true,
+    },
+    {
+      name: 'pocet_kontejneru',
+      type: 'integer',
+      label: { cs: 'Počet kontejnerů', en: 'Number of containers' },
+      min: 0,
+      max: 100,
+      unit: 'ks',
+      inTiles: true,
+    },
+    {
+      name: 'stav',
+      type: 'code',
+      label: { cs: 'Technický stav', en: 'Condition' },
+      codeList: [
+        { code: '1', label: { cs: '1 – výborný', en: '1 – excellent' }, color: '#1a9641' },
+        { code: '2', label: { cs: '2 – dobrý', en: '2 – good' }, color: '#a6d96a' },
+        { code: '3', label: { cs: '3 – vyhovující', en: '3 – fair' }, color: '#e6c200' },
+        { code: '4', label: { cs: '4 – špatný', en: '4 – poor' }, color: '#fdae61' },
+        { code: '5', label: { cs: '5 – havarijní', en: '5 – critical' }, color: '#d7191c' },
+      ],
+      inTiles: true,
+    },
+    {
+      name: 'poznamka',
+      type: 'text',
+      label: { cs: 'Poznámka', en: 'Note' },
+      maxLength: 1000,
+    },
+  ],
+  minZoom: 10,
+  maxZoom: 22,
+  style: { color: '#1b7f3b', categorizeBy: 'pristup', radius: 5 },
+};

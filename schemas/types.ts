@@ -1,0 +1,115 @@
+/**
+ * The one definition of a layer type. Everything else (DB tables, validation,
+ * API field lists, tile fields, map style, legends, catalogue metadata) is derived
+ * from values of this type, so adding a layer means adding one file in `layers/`.
+ */
+
+export type GeometryType =
+  | 'Point'
+  | 'MultiPoint'
+  | 'LineString'
+  | 'MultiLineString'
+  | 'Polygon'
+  | 'MultiPolygon';
+
+export interface Localized {
+  cs: string;
+  en: string;
+}
+
+export interface CodeListEntry {
+  /** value stored in the database and sent by the API */
+  code: string;
+  label: Localized;
+  /** colour used by categorised styles and legends */
+  color?: string;
+}
+
+interface AttributeBase {
+  /** column name in the DB and property name in the API: snake_case ASCII */
+  name: string;
+  label: Localized;
+  description?: Localized;
+  required?: boolean;
+  /** sent in vector tiles (keep tiles small: only what the map styles or labels need) */
+  inTiles?: boolean;
+  /** the attribute names a feature (search, popups, labels) */
+  isTitle?: boolean;
+}
+
+export interface TextAttribute extends AttributeBase {
+  type: 'text';
+  maxLength?: number;
+}
+export interface IntegerAttribute extends AttributeBase {
+  type: 'integer';
+  min?: number;
+  max?: number;
+  unit?: string;
+}
+export interface NumberAttribute extends AttributeBase {
+  type: 'number';
+  min?: number;
+  max?: number;
+  unit?: string;
+}
+export interface BooleanAttribute extends AttributeBase {
+  type: 'boolean';
+}
+export interface DateAttribute extends AttributeBase {
+  type: 'date';
+}
+export interface CodeAttribute extends AttributeBase {
+  type: 'code';
+  codeList: CodeListEntry[];
+}
+
+export type Attribute =
+  | TextAttribute
+  | IntegerAttribute
+  | NumberAttribute
+  | BooleanAttribute
+  | DateAttribute
+  | CodeAttribute;
+
+export type AttributeType = Attribute['type'];
+
+export interface LayerStyle {
+  /** base colour of the layer's symbols */
+  color: string;
+  /** attribute whose code list colours the features (categorised style) */
+  categorizeBy?: string;
+  /** for polygons: fill opacity */
+  fillOpacity?: number;
+  /** for points: circle radius in px */
+  radius?: number;
+  /** attribute used as a label on the map */
+  labelBy?: string;
+}
+
+export type Theme =
+  | 'boundaries'
+  | 'infrastructure'
+  | 'greenery'
+  | 'waste'
+  | 'landuse'
+  | 'sensors'
+  | 'public-information';
+
+export interface LayerSchema {
+  /** URL-safe id, used as collection id, tile layer name and (with `-` → `_`) table suffix */
+  id: string;
+  title: Localized;
+  description: Localized;
+  theme: Theme;
+  keywords: { cs: string[]; en: string[] };
+  geometryType: GeometryType;
+  /** pasports belong to a municipality; the municipality layer itself does not */
+  perMunicipality: boolean;
+  attributes: Attribute[];
+  minZoom: number;
+  maxZoom: number;
+  style: LayerStyle;
+  /** where the data comes from, as shown in the catalogue */
+  source?: Localized;
+}

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { pglitePool } from './pglite-pool.ts';
+
+export type BackendKind = 'postgres' | 'pglite';
+
+export interface Database {
+  db: Kysely<any>;
+  kind: BackendKind;
+  /** PostgreSQL server can encode vector tiles itself (ST_AsMVT); PGlite's PostGIS cannot */
+  canEncodeMvt: boolean;
+  /** the URL the database was opened with (postgres) or its data directory (pglite) */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** postgres://… → server; undefined → embedded PGlite */
+  databaseUrl?: string;
+  /** data directory of the embedded database; `memory://` for a throwaway one */
+  dataDir?: string;
+  /** PostgreSQL schema to work in (tests isolate themselves this way) */
+  searchPath?: string;
+  poolSize?: number;
+}
+
+const INT8 = 20;
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const database = opts.databaseUrl ? await openPostgres(opts) : await openPglite(opts);
+  database.canEncodeMvt = await probeMvt(database.db);
+  return database;
+}
+
+async function openPostgres(opts: OpenOptions): Promise<Database> {
+  const url = opts.databaseUrl!;
+  // bigint counts and ids fit in a JS number here; parse them as numbers like the PGlite side does
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    types,
+    options: opts.searchPath ? `-c search_path=${opts.searchPath},public` : undefined,
+  });
+  // an idle client losing its server must not crash the process; the next query reports it
+  pool.on('error', () => {});
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', canEncodeMvt: false, location: redact(url), close: () => db.destroy() };
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { postgis } = await import('@electric-sql/pglite-postgis');
+  const dataDir = opts.dataDir ?? 'memory://';
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir, {
+    extensions: { postgis },
+    parsers: { [INT8]: (v: string) => Number(v) },
+  });
+  await client.exec('CREATE EXTENSION IF NOT EXISTS postgis');
+  if (opts.searchPath) {
+    await client.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.searchPath}; SET search_path TO ${opts.searchPath}, public`);
+  }
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: pglitePool(client) }) });
+  return { db, kind: 'pglite', canEncodeMvt: false, location: dataDir, close: () => db.destroy() };
+}
+
+/** Decide the tile encoder by what the database can do, not by configuration. */
+async function probeMvt(db: Kysely<any>): Promise<boolean> {
+  try {
+    await sql`SELECT ST_AsMVT(q, 'probe') FROM (SELECT 1 AS a, ST_AsMVTGeom(ST_Point(0, 0, 3857), ST_TileEnvelope(0, 0, 0)) AS geom) q`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

@@ -10,7 +10,7 @@ export const WGS84 = 4326;
 export function parseCrsName(name: string): number | undefined {
   const s = name.trim();
   if (/CRS:?84$/i.test(s) || /OGC:1\.3:CRS84$/i.test(s)) return WGS84;
-  const m = /(?:EPSG(?::|::|\/0\/|\/))?(\d{4,6})$/i.exec(s);
+  const m = /^(?:EPSG:{1,2}|urn:ogc:def:crs:EPSG:[\d.]*:|https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/0\/)?(\d{4,6})$/i.exec(s);
   if (!m) return undefined;
   return Number(m[1]);
 }

@@ -22,6 +22,8 @@ export interface ImportOptions {
   mapping?: FieldMapping;
   dryRun?: boolean;
   onProgress?: (read: number) => void;
+  /** rows per INSERT into the staging table (default: as many as fit in the bind-parameter budget) */
+  batchSize?: number;
 }
 
 export interface Reject {
@@ -69,6 +71,8 @@ export async function importFile(db: Kysely<any>, opts: ImportOptions): Promise<
 
   const source = await openSource(opts.path, { encoding: opts.encoding });
   const srid = opts.srid ?? source.srid ?? 4326;
+  const known = await sql`SELECT 1 FROM spatial_ref_sys WHERE srid = ${srid}`.execute(db);
+  if (known.rows.length === 0) throw new InputError(`unknown CRS EPSG:${srid}`, source.file);
   const checksum = await fileChecksum(opts.path);
   const runId = (
     await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, checksum, status)
@@ -148,7 +152,7 @@ async function stageAndPublish(
   };
 
   const rowWidth = attrs.length + 6;
-  const chunkRows = Math.max(1, Math.floor(CHUNK_PARAMS / rowWidth));
+  const chunkRows = opts.batchSize ?? Math.max(1, Math.floor(CHUNK_PARAMS / rowWidth));
   let batch: ReturnType<typeof sql>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;

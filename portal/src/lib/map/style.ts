@@ -65,8 +65,8 @@ export function buildStyle(origin: string, basemapStyleUrl?: string): StyleSpeci
   return { version: 8, sources, layers: [...bg, ...layers.flatMap(styleLayers)] };
 }
 
-/** ORP Chomutov */
+/** ORP Chomutov (extent of its 25 municipalities) */
 export const INITIAL_BOUNDS: [[number, number], [number, number]] = [
-  [13.25, 50.38],
-  [13.62, 50.6],
+  [13.18, 50.348],
+  [13.568, 50.619],
 ];

@@ -16,7 +16,7 @@ export function pglitePool(pg: PGlite): PostgresPool {
       tail = new Promise<void>((r) => (release = r));
       await previous;
       let released = false;
-      return {
+      const client = {
         async query(sql: string, parameters: ReadonlyArray<unknown>) {
           // migrations are multi-statement scripts: only the simple protocol (exec) runs those
           const multi = parameters.length === 0 && /;\s*\S/.test(sql);
@@ -31,6 +31,8 @@ export function pglitePool(pg: PGlite): PostgresPool {
           }
         },
       };
+      // cursors (streaming) are not used with PGlite; the overloaded signature only needs the plain query
+      return client as unknown as PostgresPoolClient;
     },
     async end() {
       await pg.close();

@@ -46,11 +46,11 @@ describe.each(testBackends())('API on %s', (backend) => {
     let url: string | undefined = '/api/collections/obce/items?limit=7';
     let pages = 0;
     while (url) {
-      const res = await api().get(url).expect(200).expect('Content-Type', /application\/geo\+json/);
+      const res: request.Response = await api().get(url).expect(200).expect('Content-Type', /application\/geo\+json/);
       expect(res.body.numberMatched).toBe(25);
       expect(res.body.numberReturned).toBe(res.body.features.length);
       seen.push(...res.body.features.map((f: { id: number }) => f.id));
-      const next = res.body.links.find((l: { rel: string }) => l.rel === 'next');
+      const next: { href: string } | undefined = res.body.links.find((l: { rel: string }) => l.rel === 'next');
       url = next ? new URL(next.href).pathname + new URL(next.href).search : undefined;
       pages++;
     }
@@ -152,8 +152,9 @@ describe.each(testBackends())('API on %s', (backend) => {
   });
 });
 
-function binary(res: NodeJS.ReadableStream & { setEncoding(e: string): void }, cb: (err: Error | null, body: Buffer) => void) {
+function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => cb(null, Buffer.concat(chunks)));
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => cb(null, Buffer.concat(chunks)));
 }

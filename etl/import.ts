@@ -5,6 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Geometry } from 'geojson';
 import { getLayer, MUNICIPALITY_LAYER_ID, tableName, type LayerSchema } from '../schemas/index.ts';
 import { STORAGE_SRID, sqlType } from '../schemas/ddl.ts';
+import { recordChange } from '../sql/changes.ts';
 import { validateProperties, type AttributeValue } from '../schemas/validate.ts';
 import { InputError } from './errors.ts';
 import { plausibleFor } from './crs.ts';
@@ -228,12 +229,12 @@ async function stageAndPublish(
     ${kept.length ? sql`AND NOT (t.source_id = ANY(${kept}::text[]))` : sql``} ${scope}`.execute(trx);
   report.deleted = Number(deleted.numAffectedRows ?? 0);
 
-  const changed = report.inserted + report.updated + report.deleted > 0;
-  await sql`UPDATE layer_state SET
-      feature_count = (SELECT count(*) FROM ${table}),
-      last_run_id = ${report.runId},
-      modified_at = CASE WHEN ${changed} THEN now() ELSE modified_at END
+  await sql`UPDATE layer_state SET feature_count = (SELECT count(*) FROM ${table}), last_run_id = ${report.runId}
     WHERE layer_id = ${layer.id}`.execute(trx);
+  if (report.inserted + report.updated + report.deleted > 0 && !opts.dryRun) {
+    // a replacement may touch anything in the layer: invalidate its whole extent
+    await recordChange(trx, { layerId: layer.id, bbox: null, source: `etl:run:${report.runId}` });
+  }
 }
 
 /** Geometry checks that need no database: presence, type family and plausible coordinates. */

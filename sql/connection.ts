@@ -12,6 +12,8 @@ export interface Database {
   canEncodeMvt: boolean;
   /** the URL the database was opened with (postgres) or its data directory (pglite) */
   location: string;
+  /** LISTEN on a channel; resolves to an unsubscribe function */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,35 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
   // an idle client losing its server must not crash the process; the next query reports it
   pool.on('error', () => {});
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  return { db, kind: 'postgres', canEncodeMvt: false, location: redact(url), close: () => db.destroy() };
+  const listen = async (channel: string, onPayload: (payload: string) => void) => {
+    assertChannel(channel);
+    let client: pg.Client | undefined;
+    let stopped = false;
+    // a dedicated connection; when the server goes away it reconnects with backoff
+    const connect = async (delay = 500): Promise<void> => {
+      if (stopped) return;
+      const c = new pg.Client({ connectionString: url });
+      c.on('notification', (n) => n.channel === channel && n.payload !== undefined && onPayload(n.payload));
+      c.on('error', () => {});
+      c.on('end', () => {
+        if (!stopped) setTimeout(() => void connect(), delay).unref();
+      });
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+        client = c;
+      } catch {
+        await c.end().catch(() => {});
+        if (!stopped) setTimeout(() => void connect(Math.min(delay * 2, 10_000)), delay).unref();
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      await client?.end().catch(() => {});
+    };
+  };
+  return { db, kind: 'postgres', canEncodeMvt: false, location: redact(url), listen, close: () => db.destroy() };
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
@@ -66,7 +96,11 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     await client.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.searchPath}; SET search_path TO ${opts.searchPath}, public`);
   }
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: pglitePool(client) }) });
-  return { db, kind: 'pglite', canEncodeMvt: false, location: dataDir, close: () => db.destroy() };
+  const listen = async (channel: string, onPayload: (payload: string) => void) => {
+    assertChannel(channel);
+    return client.listen(channel, onPayload);
+  };
+  return { db, kind: 'pglite', canEncodeMvt: false, location: dataDir, listen, close: () => db.destroy() };
 }
 
 /** Decide the tile encoder by what the database can do, not by configuration. */
@@ -77,6 +111,10 @@ async function probeMvt(db: Kysely<any>): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function assertChannel(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name ${channel}`);
 }
 
 function redact(url: string): string {

@@ -112,4 +112,11 @@ export interface LayerSchema {
   style: LayerStyle;
   /** where the data comes from, as shown in the catalogue */
   source?: Localized;
+  /**
+   * Time-bearing layers: the attributes (type `date`) that bound a feature's validity.
+   * Items support `datetime` on them; the map shows only features valid now.
+   */
+  temporal?: { start: string; end?: string };
+  /** layers not published openly (readers need an account); default public */
+  public?: boolean;
 }

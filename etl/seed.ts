@@ -10,6 +10,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const SEED_SOURCES = [
   { layer: 'obce', path: join(here, 'samples/data/obce_orp_chomutov.geojson'), mapping: join(here, 'mappings/obce-ruian.json') },
   { layer: 'stanoviste-trideneho-odpadu', path: join(here, 'samples/data/chomutov_stanoviste_synthetic_sjtsk.geojson') },
+  { layer: 'senzory', path: join(here, 'sensors/samples/chomutov_senzory_synthetic.geojson') },
 ] as const;
 
 /** Imports each sample whose layer has never been imported. A second start finds them done and does nothing. */

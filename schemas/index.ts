@@ -1,11 +1,12 @@
 import type { Attribute, LayerSchema } from './types.ts';
 import { obce } from './layers/obce.ts';
 import { stanovisteTridenehoOdpadu } from './layers/stanoviste-trideneho-odpadu.ts';
+import { senzory } from './layers/senzory.ts';
 
 export type * from './types.ts';
 
 /** Every layer type of the geoportal, in map drawing order (bottom first). */
-export const layers: readonly LayerSchema[] = [obce, stanovisteTridenehoOdpadu];
+export const layers: readonly LayerSchema[] = [obce, stanovisteTridenehoOdpadu, senzory];
 
 const byId = new Map(layers.map((l) => [l.id, l]));
 

@@ -5,6 +5,7 @@ import { problemMiddleware } from './problem.ts';
 import { featureRoutes } from './features/routes.ts';
 import { tileRoutes } from './tiles/routes.ts';
 import { healthRoutes } from './health.ts';
+import { openData } from './catalog/mount.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -29,6 +30,13 @@ export function createApp(opts: AppOptions): Koa {
   });
   app.use(problemMiddleware);
   for (const mw of opts.extra ?? []) app.use(mw);
+  // open data: DCAT-AP-CZ catalogue (api/catalog) and downloads (api/downloads)
+  const openDataApi = openData(opts);
+  app.use(openDataApi.cors);
+  for (const router of openDataApi.routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   for (const router of [featureRoutes(opts.database), tileRoutes(opts.database), healthRoutes(opts.database)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -5,6 +5,13 @@ import { problemMiddleware } from './problem.ts';
 import { featureRoutes } from './features/routes.ts';
 import { tileRoutes } from './tiles/routes.ts';
 import { healthRoutes } from './health.ts';
+import { DEFAULT_AUTH, type AuthConfig } from './auth/config.ts';
+import { authMiddleware } from './auth/middleware.ts';
+import { authRoutes } from './auth/routes.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { editingRoutes } from './editing/routes.ts';
+import { attachmentRoutes } from './editing/attachments.ts';
+import { historyRoutes } from './history/routes.ts';
 import { openData } from './catalog/mount.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -16,6 +23,10 @@ export interface AppOptions {
   portal?: NodeHandler;
   /** extra routes mounted before the portal (the local CLI bridge) */
   extra?: Koa.Middleware[];
+  /** accounts and sign-in (defaults: api/auth/config.ts) */
+  auth?: AuthConfig;
+  /** where attachments are stored (DATA_DIR) */
+  dataDir?: string;
 }
 
 export function createApp(opts: AppOptions): Koa {
@@ -30,6 +41,13 @@ export function createApp(opts: AppOptions): Koa {
   });
   app.use(problemMiddleware);
   for (const mw of opts.extra ?? []) app.use(mw);
+  const auth = opts.auth ?? DEFAULT_AUTH;
+  app.use(authMiddleware(opts.database.db, auth));
+  // before the read routes: they add the ETag to single items and answer ?asOf= reads
+  for (const router of [authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   // open data: DCAT-AP-CZ catalogue (api/catalog) and downloads (api/downloads)
   const openDataApi = openData(opts);
   app.use(openDataApi.cors);

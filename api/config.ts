@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { loadAuthConfig, type AuthConfig } from './auth/config.ts';
 
 /** Every setting of the geoportal, read once from the environment (documented in README). */
 export interface Config {
@@ -11,6 +12,8 @@ export interface Config {
   /** optional online basemap shown under our own layers (never required) */
   basemapStyleUrl?: string;
   seed: boolean;
+  /** accounts, sessions, OpenID Connect (COOKIE_SECURE, SESSION_TTL_SECONDS, OIDC_*) */
+  auth: AuthConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -24,6 +27,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/$/, '') || undefined,
     basemapStyleUrl: env.BASEMAP_STYLE_URL || undefined,
     seed: env.SEED !== '0',
+    auth: loadAuthConfig(env),
   };
 }
 

@@ -13,7 +13,10 @@ import type { CliIo } from '../etl/cli.ts';
  * (mode 0600), so only a local user who can read the data directory can use it.
  */
 
-export type CliRunner = (argv: string[], db: Kysely<any>, io: CliIo) => Promise<number>;
+/** `input`: standard input the client read for the tool (a password); never logged or echoed. */
+export type ToolIo = CliIo & { input?: string };
+
+export type CliRunner = (argv: string[], db: Kysely<any>, io: ToolIo) => Promise<number>;
 
 export interface ServerLock {
   pid: number;
@@ -80,6 +83,7 @@ export function bridgeMiddleware(lock: ServerLock, db: Kysely<any>, tools: Recor
       err: (l) => write('E', l),
       progress: (l) => write('P', l),
       cwd: typeof body.cwd === 'string' ? body.cwd : undefined,
+      input: typeof body.input === 'string' ? body.input : undefined,
     })
       .then((code) => out.end(`X${code}\n`))
       .catch((e: Error) => {
@@ -89,7 +93,7 @@ export function bridgeMiddleware(lock: ServerLock, db: Kysely<any>, tools: Recor
   };
 }
 
-async function readJson(req: NodeJS.ReadableStream): Promise<{ tool?: unknown; argv?: unknown; cwd?: unknown }> {
+async function readJson(req: NodeJS.ReadableStream): Promise<{ tool?: unknown; argv?: unknown; cwd?: unknown; input?: unknown }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -101,11 +105,11 @@ async function readJson(req: NodeJS.ReadableStream): Promise<{ tool?: unknown; a
 }
 
 /** Client side: run a CLI tool inside the live server, echoing its output. Returns the exit code. */
-export async function runThroughServer(lock: ServerLock, tool: string, argv: string[], io: CliIo): Promise<number> {
+export async function runThroughServer(lock: ServerLock, tool: string, argv: string[], io: CliIo, input?: string): Promise<number> {
   const res = await fetch(`http://127.0.0.1:${lock.port}${BRIDGE_PATH}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${lock.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tool, argv, cwd: process.cwd() }),
+    body: JSON.stringify({ tool, argv, cwd: process.cwd(), input }),
   });
   if (!res.ok || !res.body) throw new Error(`the running server refused the command (HTTP ${res.status})`);
   let code = 1;

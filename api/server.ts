@@ -46,6 +46,8 @@ export async function startServer(config: Config, log: (m: string) => void = con
     database,
     publicBaseUrl: config.publicBaseUrl,
     portal,
+    auth: config.auth,
+    dataDir: config.dataDir,
     extra: [(ctx, next) => (bridge ? bridge(ctx, next) : next())],
   });
   const server = await new Promise<Server>((resolve, reject) => {

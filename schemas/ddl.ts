@@ -43,6 +43,29 @@ export function layerDdl(layer: LayerSchema): string[] {
     ...layer.attributes.map((a) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${a.name} ${sqlType(a.type)}`),
     `CREATE INDEX IF NOT EXISTS ${t}_geom_idx ON ${t} USING gist (geom)`,
     `CREATE INDEX IF NOT EXISTS ${t}_municipality_idx ON ${t} (municipality_code)`,
+    ...historyDdl(layer),
+  ];
+}
+
+/**
+ * Audit triggers (issue 7): statement-level, over transition tables, into the
+ * append-only feature_history (functions in sql/migrations/0003_accounts_history.sql).
+ * Rows that predate the triggers get a 'baseline' entry so `asOf` and history start complete.
+ */
+export function historyDdl(layer: LayerSchema): string[] {
+  const t = tableName(layer);
+  if (!/^[a-z0-9-]+$/.test(layer.id)) throw new Error(`invalid layer id in schema: ${layer.id}`);
+  const id = `'${layer.id}'`;
+  return [
+    `CREATE OR REPLACE TRIGGER ${t}_history_ins AFTER INSERT ON ${t} REFERENCING NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_record_history(${id})`,
+    `CREATE OR REPLACE TRIGGER ${t}_history_upd AFTER UPDATE ON ${t} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_record_history(${id})`,
+    `CREATE OR REPLACE TRIGGER ${t}_history_del AFTER DELETE ON ${t} REFERENCING OLD TABLE AS old_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_record_history(${id})`,
+    `INSERT INTO feature_history (layer_id, fid, version, op, actor, at, before, after)
+      SELECT ${id}, t.fid, 1, 'baseline', 'system:baseline', t.updated_at, NULL, geoportal_feature_json(to_jsonb(t), t.geom)
+      FROM ${t} t WHERE NOT EXISTS (SELECT 1 FROM feature_history h WHERE h.layer_id = ${id} AND h.fid = t.fid)`,
   ];
 }
 

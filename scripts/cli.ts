@@ -6,7 +6,8 @@
  */
 import { loadConfig, pgliteDir } from '../api/config.ts';
 import { readLiveLock, runThroughServer } from '../api/local-bridge.ts';
-import { TOOLS } from '../api/cli-tools.ts';
+import { NEEDS_INPUT, TOOLS } from '../api/cli-tools.ts';
+import { readSecret } from '../api/auth/cli.ts';
 import { openDatabase } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import type { CliIo } from '../etl/cli.ts';
@@ -24,15 +25,16 @@ async function main(): Promise<number> {
     err: (l) => console.error(l),
     progress: (l) => (tty ? process.stderr.write(`\r${l}\x1b[K`) : undefined),
   };
+  const input = NEEDS_INPUT[tool!]?.(argv) ? await readSecret('Heslo / password: ') : undefined;
   const config = loadConfig();
   if (!config.databaseUrl) {
     const lock = readLiveLock(config.dataDir);
-    if (lock) return runThroughServer(lock, tool!, argv, io);
+    if (lock) return runThroughServer(lock, tool!, argv, io, input);
   }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: pgliteDir(config) });
   try {
     await migrate(database.db);
-    return await runner(argv, database.db, io);
+    return await runner(argv, database.db, { ...io, input });
   } finally {
     if (tty) process.stderr.write('\n');
     await database.close();

@@ -1,0 +1,142 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { sql, type Kysely } from 'kysely';
+import { HttpProblem, NotFound } from '../problem.ts';
+import { apiBase } from '../links.ts';
+import { isObject, readJsonBody } from './body.ts';
+import type { AuthConfig } from './config.ts';
+import { CSRF_COOKIE, Forbidden, requirePrincipal, SESSION_COOKIE, setCookie, Unauthorized } from './middleware.ts';
+import { authorizationRedirect, completeSignIn, oidcConfiguration, type OidcAttempt } from './oidc.ts';
+import { principalOf } from './principal.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { verifyPassword } from './secrets.ts';
+import { createApiToken, createSession, deleteSession, listTokens, revokeToken } from './sessions.ts';
+import { findUser, findUserByEmail, publicUser } from './users.ts';
+
+const OIDC_COOKIE = 'geoportal_oidc';
+
+export class TooManyRequests extends HttpProblem {
+  constructor(detail: string, readonly retryAfter: number) {
+    super(429, 'Too Many Requests', detail, { retryAfter });
+  }
+}
+
+async function startSession(ctx: Context, db: Kysely<any>, cfg: AuthConfig, userId: number): Promise<string> {
+  const s = await createSession(db, userId, cfg.sessionTtlSeconds);
+  const maxAgeMs = cfg.sessionTtlSeconds * 1000;
+  setCookie(ctx, cfg, SESSION_COOKIE, s.token, { httpOnly: true, maxAgeMs });
+  setCookie(ctx, cfg, CSRF_COOKIE, s.csrfToken, { httpOnly: false, maxAgeMs });
+  return s.csrfToken;
+}
+
+export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
+  const router = new Router();
+  const limiter = new RateLimiter(cfg.loginRateLimit, cfg.loginRateWindowSeconds * 1000);
+
+  router.post('/api/auth/login', async (ctx) => {
+    const wait = limiter.hit(ctx.ip);
+    if (wait) {
+      ctx.set('Retry-After', String(wait));
+      throw new TooManyRequests('too many sign-in attempts from this address; try again later', wait);
+    }
+    const body = await readJsonBody(ctx, 10_000);
+    if (!isObject(body) || typeof body.email !== 'string' || typeof body.password !== 'string')
+      throw new HttpProblem(400, 'Bad Request', 'send {"email": …, "password": …}');
+    const user = await findUserByEmail(db, body.email);
+    if (user?.locked_until && new Date(user.locked_until) > new Date()) {
+      const seconds = Math.ceil((new Date(user.locked_until).getTime() - Date.now()) / 1000);
+      ctx.set('Retry-After', String(seconds));
+      throw new TooManyRequests('the account is temporarily locked after repeated failed sign-ins', seconds);
+    }
+    const ok = await verifyPassword(user?.password_hash ?? null, body.password);
+    if (!user || !ok || user.disabled) {
+      if (user)
+        await sql`UPDATE app_user SET failed_logins = failed_logins + 1,
+            locked_until = CASE WHEN failed_logins + 1 >= ${cfg.maxFailedLogins} THEN now() + make_interval(secs => ${cfg.lockoutSeconds}) ELSE locked_until END
+          WHERE id = ${user.id}`.execute(db);
+      throw new Unauthorized('wrong e-mail or password');
+    }
+    await sql`UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ${user.id}`.execute(db);
+    if (ctx.state.sessionToken) await deleteSession(db, ctx.state.sessionToken as string);
+    const csrfToken = await startSession(ctx, db, cfg, user.id);
+    ctx.body = { user: publicUser(user), csrfToken };
+  });
+
+  router.post('/api/auth/logout', async (ctx) => {
+    requirePrincipal(ctx);
+    if (ctx.state.sessionToken) await deleteSession(db, ctx.state.sessionToken as string);
+    setCookie(ctx, cfg, SESSION_COOKIE, null, { httpOnly: true });
+    setCookie(ctx, cfg, CSRF_COOKIE, null, { httpOnly: false });
+    ctx.status = 204;
+  });
+
+  router.get('/api/auth/me', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const p = ctx.state.principal as ReturnType<typeof principalOf> | undefined;
+    const user = p ? await findUser(db, p.userId) : undefined;
+    ctx.body = { user: user ? publicUser(user) : null, csrfToken: (ctx.state.csrfToken as string | undefined) ?? null, oidc: cfg.oidc !== undefined };
+  });
+
+  router.get('/api/auth/tokens', async (ctx) => {
+    const p = requirePrincipal(ctx);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { tokens: await listTokens(db, p.userId) };
+  });
+
+  router.post('/api/auth/tokens', async (ctx) => {
+    const p = requirePrincipal(ctx);
+    const body = await readJsonBody(ctx, 10_000);
+    const name = isObject(body) && typeof body.name === 'string' ? body.name.trim() : '';
+    if (!name || name.length > 100) throw new HttpProblem(422, 'Unprocessable Content', 'name the token (1–100 characters)', { errors: [{ field: 'name', reason: 'required, at most 100 characters' }] });
+    const t = await createApiToken(db, p.userId, name);
+    ctx.status = 201;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { id: t.id, name, token: t.token, note: 'shown only now; store it safely' };
+  });
+
+  router.delete('/api/auth/tokens/:id', async (ctx) => {
+    const p = requirePrincipal(ctx);
+    const id = Number(ctx.params.id);
+    if (!Number.isInteger(id) || !(await revokeToken(db, p.userId, id))) throw new NotFound(`no active token ${String(ctx.params.id).slice(0, 20)} of yours`);
+    ctx.status = 204;
+  });
+
+  router.get('/api/auth/oidc/login', async (ctx) => {
+    if (!cfg.oidc) throw new NotFound('OpenID Connect is not configured (OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET)');
+    const config = await oidcConfiguration(cfg.oidc).catch((e: Error) => {
+      throw new HttpProblem(502, 'Bad Gateway', `the identity provider could not be reached: ${e.message}`);
+    });
+    const { url, attempt } = await authorizationRedirect(config, redirectUri(ctx, cfg));
+    setCookie(ctx, cfg, OIDC_COOKIE, Buffer.from(JSON.stringify(attempt)).toString('base64url'), { httpOnly: true, maxAgeMs: 10 * 60_000 });
+    ctx.redirect(url.href);
+  });
+
+  router.get('/api/auth/oidc/callback', async (ctx) => {
+    if (!cfg.oidc) throw new NotFound('OpenID Connect is not configured');
+    const raw = ctx.cookies.get(OIDC_COOKIE);
+    if (!raw) throw new HttpProblem(400, 'Bad Request', 'no sign-in in progress (start at /api/auth/oidc/login)');
+    setCookie(ctx, cfg, OIDC_COOKIE, null, { httpOnly: true });
+    let attempt: OidcAttempt;
+    try {
+      attempt = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as OidcAttempt;
+    } catch {
+      throw new HttpProblem(400, 'Bad Request', 'damaged sign-in state');
+    }
+    const config = await oidcConfiguration(cfg.oidc);
+    const current = new URL(ctx.originalUrl, redirectUri(ctx, cfg));
+    const email = await completeSignIn(config, current, attempt).catch((e: Error) => {
+      throw new HttpProblem(401, 'Unauthorized', `the identity provider's answer was refused: ${e.message}`);
+    });
+    if (!email) throw new Forbidden('the identity provider gave no verified e-mail');
+    const user = await findUserByEmail(db, email);
+    if (!user || user.disabled) throw new Forbidden('no active geoportal account has this e-mail; ask the administrator');
+    await startSession(ctx, db, cfg, user.id);
+    ctx.redirect('/editor');
+  });
+
+  return router;
+}
+
+export function redirectUri(ctx: Context, cfg: AuthConfig): string {
+  return cfg.oidc?.redirectUri ?? `${apiBase(ctx)}/auth/oidc/callback`;
+}

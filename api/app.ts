@@ -2,9 +2,17 @@ import Koa from 'koa';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../sql/connection.ts';
 import { problemMiddleware } from './problem.ts';
-import { featureRoutes } from './features/routes.ts';
-import { tileRoutes } from './tiles/routes.ts';
 import { healthRoutes } from './health.ts';
+import compress from 'koa-compress';
+import type { Logger } from 'pino';
+import { featureApi } from './features/routes.ts';
+import { tileApi } from './tiles/routes.ts';
+import { searchApi } from './search/routes.ts';
+import { openapiApi } from './openapi/routes.ts';
+import { TileCache } from './cache/tile-cache.ts';
+import { createLogger, requestLogger } from './middleware/logging.ts';
+import { publicCors } from './middleware/cors.ts';
+import { rateLimit, type RateLimitOptions } from './middleware/rate-limit.ts';
 import { DEFAULT_AUTH, type AuthConfig } from './auth/config.ts';
 import { authMiddleware } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -23,6 +31,12 @@ export interface AppOptions {
   portal?: NodeHandler;
   /** extra routes mounted before the portal (the local CLI bridge) */
   extra?: Koa.Middleware[];
+  /** tile cache (LRU, + Redis when shared); default: an in-process LRU */
+  tileCache?: TileCache;
+  /** structured logger (pino); default from LOG_LEVEL */
+  logger?: Logger;
+  /** per-client limit (RATE_LIMIT_PER_MINUTE); default: 600/min, loopback exempt */
+  rateLimit?: RateLimitOptions;
   /** accounts and sign-in (defaults: api/auth/config.ts) */
   auth?: AuthConfig;
   /** where attachments are stored (DATA_DIR) */
@@ -39,7 +53,13 @@ export function createApp(opts: AppOptions): Koa {
     ctx.state.publicBaseUrl = opts.publicBaseUrl;
     await next();
   });
+  const logger = opts.logger ?? createLogger();
+  app.use(requestLogger(logger));
+  app.use(publicCors());
+  // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here
+  app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));
   app.use(problemMiddleware);
+  app.use(rateLimit(opts.rateLimit ?? { perMinute: 600 }));
   for (const mw of opts.extra ?? []) app.use(mw);
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));
@@ -55,7 +75,9 @@ export function createApp(opts: AppOptions): Koa {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
-  for (const router of [featureRoutes(opts.database), tileRoutes(opts.database), healthRoutes(opts.database)]) {
+  const documented = [featureApi(opts.database), tileApi(opts.database, opts.tileCache ?? new TileCache()), searchApi(opts.database)];
+  const openapi = openapiApi(() => documented);
+  for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -12,6 +12,14 @@ export interface Config {
   /** optional online basemap shown under our own layers (never required) */
   basemapStyleUrl?: string;
   seed: boolean;
+  /** shared tile cache of several instances (REDIS_URL) */
+  redisUrl?: string;
+  /** in-process tile cache size (TILE_CACHE_MB, 0 = off) */
+  tileCacheMb: number;
+  /** requests per client IP and minute (RATE_LIMIT_PER_MINUTE, 0 = off) */
+  rateLimitPerMinute: number;
+  /** pino level (LOG_LEVEL) */
+  logLevel: string;
   /** accounts, sessions, OpenID Connect (COOKIE_SECURE, SESSION_TTL_SECONDS, OIDC_*) */
   auth: AuthConfig;
 }
@@ -27,6 +35,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/$/, '') || undefined,
     basemapStyleUrl: env.BASEMAP_STYLE_URL || undefined,
     seed: env.SEED !== '0',
+    redisUrl: env.REDIS_URL || undefined,
+    tileCacheMb: nonNegative(env, 'TILE_CACHE_MB', 64),
+    rateLimitPerMinute: nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    logLevel: env.LOG_LEVEL || 'info',
     auth: loadAuthConfig(env),
   };
 }
@@ -34,4 +46,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** The embedded database lives in a subfolder so DATA_DIR can also hold the server's lock file. */
 export function pgliteDir(config: Config): string {
   return resolve(config.dataDir, 'pglite');
+}
+
+function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
 }

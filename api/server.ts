@@ -15,6 +15,10 @@ import { openDatabase, type Database } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import { seedIfEmpty } from '../etl/seed.ts';
 import { TOOLS } from './cli-tools.ts';
+import { Redis } from 'ioredis';
+import { TileCache } from './cache/tile-cache.ts';
+import { startTileInvalidation } from './cache/invalidation.ts';
+import { createLogger } from './middleware/logging.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,7 +46,24 @@ export async function startServer(config: Config, log: (m: string) => void = con
   // the bridge needs the bound port, so it is installed once the server listens
   let bridge: Middleware | undefined;
   let lockPort = config.port;
+  // tile cache: in-process LRU, shared through Redis when REDIS_URL is set; changes committed anywhere invalidate it
+  const logger = createLogger(config.logLevel);
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 }) : undefined;
+  if (redis) {
+    redis.on('error', (e: Error) => logger.warn({ err: e.message }, 'redis'));
+    await redis.connect();
+  }
+  const tileCache = new TileCache({ maxBytes: config.tileCacheMb * 1024 * 1024, redis });
+  const stopInvalidation = await startTileInvalidation(
+    database,
+    tileCache,
+    (change, dropped) => logger.info({ layer: change.layerId, bbox: change.bbox, source: change.source, dropped }, 'tiles invalidated'),
+    (e) => logger.error({ err: e.message }, 'tile invalidation failed'),
+  );
   const app = createApp({
+    tileCache,
+    logger,
+    rateLimit: { perMinute: config.rateLimitPerMinute },
     database,
     publicBaseUrl: config.publicBaseUrl,
     portal,
@@ -66,6 +87,8 @@ export async function startServer(config: Config, log: (m: string) => void = con
     database,
     async stop() {
       await new Promise<void>((r) => server.close(() => r()));
+      await stopInvalidation();
+      await redis?.quit().catch(() => {});
       await database.close();
     },
   };

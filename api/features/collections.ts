@@ -5,6 +5,8 @@ export interface LayerMeta {
   bbox: [number, number, number, number] | null;
   featureCount: number;
   modifiedAt: Date;
+  /** time-bearing layers: earliest start and latest end (null = open) as ISO dates */
+  temporal?: [string | null, string | null];
 }
 
 /** Extent, count and modification time of a layer; cheap enough per request (one aggregate on a GiST-indexed table). */
@@ -15,7 +17,17 @@ export async function layerMeta(db: Kysely<any>, layer: LayerSchema): Promise<La
     WHERE s.layer_id = ${layer.id}`.execute(db);
   const row = r.rows[0];
   if (!row) return { bbox: null, featureCount: 0, modifiedAt: new Date(0) };
+  let temporal: [string | null, string | null] | undefined;
+  if (layer.temporal) {
+    const s = sql.ref(layer.temporal.start);
+    const e = sql.ref(layer.temporal.end ?? layer.temporal.start);
+    const tr = await sql<{ s: string | null; e: string | null; open_end: boolean }>`
+      SELECT min(${s})::text AS s, max(${e})::text AS e, bool_or(${e} IS NULL) AS open_end FROM ${sql.raw(tableName(layer))}`.execute(db);
+    const t = tr.rows[0];
+    temporal = t ? [t.s, t.open_end ? null : t.e] : undefined;
+  }
   return {
+    temporal,
     bbox: row.xmin === null ? null : [row.xmin, row.ymin, row.xmax, row.ymax],
     featureCount: row.n,
     modifiedAt: new Date(row.modified_at),

@@ -1,51 +1,148 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { tableName, type LayerSchema } from '../../schemas/index.ts';
-import type { Bbox } from './params.ts';
+import { BadParameter } from '../problem.ts';
+import { CRS84, geomIn, type ApiCrs } from './crs.ts';
+import { featureProperties, type FeatureProperty } from './properties.ts';
 
-/** Name of the property that carries a pasport feature's municipality (RÚIAN code). */
-export const MUNICIPALITY_PROPERTY = 'obec_kod';
+export { MUNICIPALITY_PROPERTY } from './properties.ts';
+
+export interface SortKey {
+  prop: FeatureProperty;
+  desc: boolean;
+}
+
+/** Position in the ordered result: the sort-key values (as text) and fid of the row next to the page. */
+export interface Cursor {
+  /** `n`: rows after this position (next page), `p`: rows before it (previous page) */
+  dir: 'n' | 'p';
+  values: (string | null)[];
+  fid: number;
+}
 
 export interface ItemsQuery {
-  bbox?: Bbox;
   limit: number;
-  /** keyset paging: features with fid greater than this */
-  after?: number;
+  /** bbox, datetime and CQL2 conditions over the table aliased `t` */
+  filters?: RawBuilder<unknown>[];
+  crs?: ApiCrs;
+  /** selected properties (default all) */
+  properties?: FeatureProperty[];
+  sortby?: SortKey[];
+  cursor?: Cursor;
+}
+
+export interface ItemsPage {
+  features: string[];
+  numberMatched: number;
+  /** cursor for the next page, if there is one */
+  next?: Cursor;
+  /** cursor for the previous page, if there is one */
+  prev?: Cursor;
 }
 
 /** GeoJSON Feature built by PostGIS itself, returned as text so the API never re-parses it. */
-function featureJson(layer: LayerSchema): RawBuilder<string> {
-  const props = layer.attributes.flatMap((a) => [sql.lit(a.name), sql.ref(`t.${a.name}`)]);
-  if (layer.perMunicipality) props.push(sql.lit(MUNICIPALITY_PROPERTY), sql.ref('t.municipality_code'));
+function featureJson(layer: LayerSchema, crs: ApiCrs, props: FeatureProperty[]): RawBuilder<string> {
+  const kv = props.flatMap((p) => [sql.lit(p.name), sql.ref(`t.${p.column}`)]);
   return sql<string>`json_build_object(
     'type', 'Feature', 'id', t.fid,
-    'geometry', ST_AsGeoJSON(t.geom, 7)::json,
-    'properties', json_build_object(${sql.join(props)}))::text`;
+    'geometry', ST_AsGeoJSON(${geomIn(crs, sql`t.geom`)}, ${sql.lit(crs.precision)})::json,
+    'properties', ${kv.length ? sql`json_build_object(${sql.join(kv)})` : sql`'{}'::json`})::text`;
 }
 
-function where(q: { bbox?: Bbox; after?: number }): RawBuilder<unknown> {
-  const conds: RawBuilder<unknown>[] = [sql`true`];
-  if (q.bbox) conds.push(sql`t.geom && ST_MakeEnvelope(${q.bbox[0]}, ${q.bbox[1]}, ${q.bbox[2]}, ${q.bbox[3]}, 4326)`);
-  if (q.after !== undefined) conds.push(sql`t.fid > ${q.after}`);
-  return sql.join(conds, sql` AND `);
+/**
+ * Keyset condition "comes after `c`" in the order (keys…, fid), nulls last in
+ * both directions; for a previous page the whole order is reversed.
+ */
+function afterCursor(keys: SortKey[], c: Cursor): RawBuilder<unknown> {
+  const back = c.dir === 'p';
+  const fidCmp = back ? sql`t.fid < ${c.fid}` : sql`t.fid > ${c.fid}`;
+  let cond: RawBuilder<unknown> = fidCmp;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const k = keys[i]!;
+    const col = sql.ref(`t.${k.prop.column}`);
+    const v = c.values[i];
+    const desc = k.desc !== back;
+    const nullsLast = !back;
+    let gt: RawBuilder<unknown>;
+    let eq: RawBuilder<unknown>;
+    if (v === null || v === undefined) {
+      gt = nullsLast ? sql`false` : sql`${col} IS NOT NULL`;
+      eq = sql`${col} IS NULL`;
+    } else {
+      const val = sql`${v}::${sql.raw(k.prop.sqlType)}`;
+      const cmp = desc ? sql`${col} < ${val}` : sql`${col} > ${val}`;
+      gt = nullsLast ? sql`(${cmp} OR ${col} IS NULL)` : cmp;
+      eq = sql`${col} = ${val}`;
+    }
+    cond = sql`(${gt} OR (${eq} AND ${cond}))`;
+  }
+  return cond;
 }
 
-export async function queryItems(
-  db: Kysely<any>,
-  layer: LayerSchema,
-  q: ItemsQuery,
-): Promise<{ features: string[]; numberMatched: number; lastFid?: number; more: boolean }> {
+function orderBy(keys: SortKey[], back: boolean): RawBuilder<unknown> {
+  const parts = keys.map((k) => {
+    const desc = k.desc !== back;
+    return sql`${sql.ref(`t.${k.prop.column}`)} ${sql.raw(desc ? 'DESC' : 'ASC')} ${sql.raw(back ? 'NULLS FIRST' : 'NULLS LAST')}`;
+  });
+  parts.push(sql`t.fid ${sql.raw(back ? 'DESC' : 'ASC')}`);
+  return sql.join(parts);
+}
+
+function conjunction(conds: RawBuilder<unknown>[]): RawBuilder<unknown> {
+  return conds.length ? sql.join(conds, sql` AND `) : sql`true`;
+}
+
+export async function queryItems(db: Kysely<any>, layer: LayerSchema, q: ItemsQuery): Promise<ItemsPage> {
   const t = sql.raw(tableName(layer));
+  const keys = q.sortby ?? [];
+  const filters = q.filters ?? [];
+  const back = q.cursor?.dir === 'p';
+  const pageConds = q.cursor ? [...filters, afterCursor(keys, q.cursor)] : filters;
+  const keyCols = keys.map((k, i) => sql`${sql.ref(`t.${k.prop.column}`)}::text AS ${sql.raw(`k${i}`)}`);
   const [rows, count] = await Promise.all([
-    sql<{ fid: number; f: string }>`SELECT t.fid, ${featureJson(layer)} AS f FROM ${t} t
-      WHERE ${where(q)} ORDER BY t.fid LIMIT ${q.limit + 1}`.execute(db),
-    sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t} t WHERE ${where({ bbox: q.bbox })}`.execute(db),
+    sql<Record<string, string | null> & { fid: number; f: string }>`
+      SELECT t.fid, ${sql.join([...keyCols, sql`${featureJson(layer, q.crs ?? CRS84, q.properties ?? featureProperties(layer))} AS f`])}
+      FROM ${t} t WHERE ${conjunction(pageConds)} ORDER BY ${orderBy(keys, back)} LIMIT ${q.limit + 1}`.execute(db),
+    sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t} t WHERE ${conjunction(filters)}`.execute(db),
   ]);
   const more = rows.rows.length > q.limit;
-  const page = more ? rows.rows.slice(0, q.limit) : rows.rows;
-  return { features: page.map((r) => r.f), numberMatched: count.rows[0]!.n, lastFid: page.at(-1)?.fid, more };
+  let page = more ? rows.rows.slice(0, q.limit) : rows.rows;
+  if (back) page = page.reverse();
+  const at = (r: (typeof page)[number] | undefined, dir: 'n' | 'p'): Cursor | undefined =>
+    r ? { dir, fid: r.fid, values: keys.map((_, i) => r[`k${i}`] ?? null) } : undefined;
+  // walking forward, a previous page exists when we came from a cursor; walking back, the next one always does
+  const next = back ? at(page.at(-1), 'n') : more ? at(page.at(-1), 'n') : undefined;
+  const prev = back ? (more ? at(page[0], 'p') : undefined) : q.cursor ? at(page[0], 'p') : undefined;
+  return { features: page.map((r) => r.f), numberMatched: count.rows[0]!.n, next, prev };
 }
 
-export async function queryItem(db: Kysely<any>, layer: LayerSchema, fid: number): Promise<string | undefined> {
-  const r = await sql<{ f: string }>`SELECT ${featureJson(layer)} AS f FROM ${sql.raw(tableName(layer))} t WHERE t.fid = ${fid}`.execute(db);
+export async function queryItem(db: Kysely<any>, layer: LayerSchema, fid: number, crs: ApiCrs = CRS84, properties?: FeatureProperty[]): Promise<string | undefined> {
+  const r = await sql<{ f: string }>`SELECT ${featureJson(layer, crs, properties ?? featureProperties(layer))} AS f
+    FROM ${sql.raw(tableName(layer))} t WHERE t.fid = ${fid}`.execute(db);
   return r.rows[0]?.f;
+}
+
+export function encodeCursor(c: Cursor): string {
+  // the plain form keeps the common case (no sortby, forward) readable
+  if (c.dir === 'n' && c.values.length === 0) return String(c.fid);
+  return Buffer.from(JSON.stringify([c.dir, c.fid, ...c.values])).toString('base64url');
+}
+
+export function decodeCursor(raw: string | undefined, keys: number): Cursor | undefined {
+  if (raw === undefined) return undefined;
+  const bad = () => new BadParameter('cursor', 'cursor must be the value given in a next or prev link (with the same sortby)');
+  if (/^\d{1,15}$/.test(raw)) {
+    if (keys !== 0) throw bad();
+    return { dir: 'n', fid: Number(raw), values: [] };
+  }
+  if (raw.length > 4000 || !/^[A-Za-z0-9_-]+$/.test(raw)) throw bad();
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!Array.isArray(v) || v.length !== keys + 2) throw bad();
+  const [dir, fid, ...values] = v as unknown[];
+  if ((dir !== 'n' && dir !== 'p') || !Number.isSafeInteger(fid) || values.some((x) => x !== null && typeof x !== 'string')) throw bad();
+  return { dir, fid: fid as number, values: values as (string | null)[] };
 }

@@ -7,6 +7,8 @@ import type { Database } from '../../sql/connection.ts';
 import { seedIfEmpty } from '../../etl/seed.ts';
 import { createApp } from '../app.ts';
 import { decodeTile, tileFor } from './decode-tile.ts';
+import { getLayer, layers } from '../../schemas/index.ts';
+import { featureProperties } from '../features/properties.ts';
 
 const SITES = 'stanoviste-trideneho-odpadu';
 
@@ -32,7 +34,7 @@ describe.each(testBackends())('API on %s', (backend) => {
     const conf = await api().get('/api/conformance').expect(200);
     expect(conf.body.conformsTo).toContain('http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core');
     const cols = await api().get('/api/collections').expect(200);
-    expect(cols.body.collections.map((c: { id: string }) => c.id)).toEqual(['obce', SITES]);
+    expect(cols.body.collections.map((c: { id: string }) => c.id)).toEqual(layers.map((l) => l.id));
     const [minx, miny, maxx, maxy] = cols.body.collections[0].extent.spatial.bbox[0];
     // ORP Chomutov
     expect(minx).toBeGreaterThan(13.1);
@@ -70,7 +72,7 @@ describe.each(testBackends())('API on %s', (backend) => {
       expect(x).toBeLessThanOrEqual(bbox[2]!);
       expect(y).toBeGreaterThanOrEqual(bbox[1]!);
       expect(y).toBeLessThanOrEqual(bbox[3]!);
-      expect(Object.keys(f.properties)).toEqual(['cislo_stanoviste', 'nazev', 'pristup', 'pocet_kontejneru', 'stav', 'poznamka', 'obec_kod']);
+      expect(Object.keys(f.properties)).toEqual(featureProperties(getLayer(SITES)!).map((p) => p.name));
     }
     const inDb = await sql<{ n: number }>`SELECT count(*)::int AS n FROM layer_stanoviste_trideneho_odpadu
       WHERE geom && ST_MakeEnvelope(13.38, 50.44, 13.44, 50.48, 4326)`.execute(database.db);

@@ -1,16 +1,22 @@
 import { createHash } from 'node:crypto';
-import Router from '@koa/router';
+import { gzipSync } from 'node:zlib';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { getLayer, type LayerSchema } from '../../schemas/index.ts';
 import type { Database } from '../../sql/connection.ts';
 import { BadParameter, NotFound } from '../problem.ts';
 import { apiBase } from '../links.ts';
 import { layerMeta } from '../features/collections.ts';
+import { layerOr404 } from '../features/routes.ts';
+import { DocumentedRouter, problemResponse, type ParameterDef } from '../openapi/registry.ts';
+import { TileCache, type CachedTile, type TileKey } from '../cache/tile-cache.ts';
 import { encodeWithJs } from './encode-js.ts';
 import { encodeWithPostgis } from './encode-postgis.ts';
 import { tileColumns, type TileCoord } from './tile-query.ts';
 
 const MVT = 'application/vnd.mapbox-vector-tile';
+const WEB_MERCATOR_QUAD = 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad';
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /** `a` or `a,b` → layer schemas; unknown ids are a 404 naming them. */
 export function resolveLayers(ids: string): LayerSchema[] {
@@ -33,63 +39,177 @@ export function parseTile(z: string, x: string, y: string): TileCoord {
   return t;
 }
 
-export function tileRoutes(database: Database): Router {
-  const router = new Router();
+const path = (name: string, description: string): ParameterDef => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const TILE_RESPONSES = {
+  '200': { description: 'Mapbox Vector Tile (empty body: no features)', content: { [MVT]: { schema: { type: 'string', format: 'binary' } } } },
+  '304': { description: 'Not modified (If-None-Match)' },
+  '400': problemResponse('Tile coordinates out of range'),
+  '404': problemResponse('Unknown collection'),
+};
+
+export function tileApi(database: Database, cache: TileCache = new TileCache({ maxBytes: 0 })): DocumentedRouter {
+  const api = new DocumentedRouter();
   const encode = database.canEncodeMvt ? encodeWithPostgis : encodeWithJs;
 
-  router.get('/api/tiles/:ids/:z/:x/:file', async (ctx: Context) => {
-    const { ids, z, x, file } = ctx.params as Record<string, string>;
-    const m = /^(\d+)\.(mvt|pbf)$/.exec(file!);
-    if (!m) throw new NotFound('tiles are served as {z}/{x}/{y}.mvt');
-    const t = parseTile(z!, x!, m[1]!);
-    const layers = resolveLayers(ids!).filter((l) => t.z >= l.minZoom && t.z <= l.maxZoom);
-    const body = layers.length ? await encode(database.db, layers, t) : Buffer.alloc(0);
+  async function serveTile(ctx: Context, layerIds: string, t: TileCoord): Promise<void> {
+    const requested = resolveLayers(layerIds);
+    const layers = requested.filter((l) => t.z >= l.minZoom && t.z <= l.maxZoom);
+    const key: TileKey = {
+      layers: requested.map((l) => l.id),
+      ...t,
+      // what is valid now changes at midnight
+      variant: layers.some((l) => l.temporal) ? new Date().toISOString().slice(0, 10) : undefined,
+    };
+    let tile: CachedTile | undefined = layers.length && cache.enabled ? await cache.get(key) : undefined;
+    if (!tile) {
+      const epoch = cache.epoch;
+      const raw = layers.length ? await encode(database.db, layers, t) : EMPTY;
+      tile = { raw, gz: raw.length ? gzipSync(raw, { level: 6 }) : EMPTY, etag: `"${createHash('sha1').update(raw).digest('base64url')}"` };
+      if (layers.length && cache.enabled) await cache.set(key, tile, epoch);
+    }
     ctx.type = MVT;
     ctx.set('Cache-Control', 'public, max-age=60');
-    ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+    ctx.vary('Accept-Encoding');
+    ctx.etag = tile.etag;
     ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;
       return;
     }
-    ctx.body = body;
-  });
+    // compressed once when encoded, not per response
+    ctx.compress = false;
+    if (tile.gz.length && ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      ctx.set('Content-Encoding', 'gzip');
+      ctx.body = tile.gz;
+    } else ctx.body = tile.raw;
+  }
 
-  router.get('/api/tiles/:file', async (ctx: Context) => {
-    const m = /^(.+)\.json$/.exec((ctx.params as Record<string, string>).file!);
-    if (!m) throw new NotFound('TileJSON is served at /api/tiles/{collectionId}.json');
-    const layers = resolveLayers(m[1]!);
-    const metas = await Promise.all(layers.map((l) => layerMeta(database.db, l)));
-    const boxes = metas.map((mm) => mm.bbox).filter((b): b is [number, number, number, number] => b !== null);
-    const bounds = boxes.length
-      ? [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))]
-      : [-180, -85.0511, 180, 85.0511];
-    ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.body = {
-      tilejson: '3.0.0',
-      name: layers.map((l) => l.title.cs).join(', '),
-      description: layers.map((l) => l.description.cs).join(' '),
-      attribution: 'Statutární město Chomutov',
-      scheme: 'xyz',
-      tiles: [`${apiBase(ctx)}/tiles/${layers.map((l) => l.id).join(',')}/{z}/{x}/{y}.mvt`],
-      minzoom: Math.min(...layers.map((l) => l.minZoom)),
-      maxzoom: Math.max(...layers.map((l) => Math.min(l.maxZoom, 22))),
-      bounds,
-      center: [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, 11],
-      vector_layers: layers.map((l) => ({
-        id: l.id,
-        description: l.title.cs,
-        minzoom: l.minZoom,
-        maxzoom: Math.min(l.maxZoom, 22),
-        fields: Object.fromEntries(
-          tileColumns(l).map((c) => {
-            const a = l.attributes.find((x) => x.name === c.name);
-            return [c.name, a ? `${a.type === 'integer' || a.type === 'number' ? 'Number' : a.type === 'boolean' ? 'Boolean' : 'String'}: ${a.label.cs}` : 'Number: kód obce (RÚIAN)'];
-          }),
-        ),
-      })),
+  api.get(
+    {
+      path: '/tiles/{collectionIds}/{z}/{x}/{y}.mvt',
+      operationId: 'getTile',
+      summary: 'Mapbox vector tile of one or more comma-joined collections (XYZ, WebMercatorQuad)',
+      tags: ['Tiles'],
+      parameters: [path('collectionIds', 'Collection id or comma-joined ids'), path('z', 'Zoom 0–24'), path('x', 'Column'), path('y', 'Row')],
+      responses: TILE_RESPONSES,
+    },
+    async (ctx: Context) => {
+      const { collectionIds, z, x, y } = ctx.params as Record<string, string>;
+      await serveTile(ctx, collectionIds!, parseTile(z!, x!, y!.replace(/\.pbf$/, '')));
+    },
+  );
+
+  api.get(
+    {
+      path: '/tiles/{collectionIds}.json',
+      operationId: 'getTileJson',
+      summary: 'TileJSON 3.0 of one or more comma-joined collections',
+      tags: ['Tiles'],
+      parameters: [path('collectionIds', 'Collection id or comma-joined ids')],
+      responses: { '200': { description: 'TileJSON', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
+    },
+    async (ctx: Context) => {
+      const layers = resolveLayers((ctx.params as Record<string, string>).collectionIds!);
+      const metas = await Promise.all(layers.map((l) => layerMeta(database.db, l)));
+      const boxes = metas.map((mm) => mm.bbox).filter((b): b is [number, number, number, number] => b !== null);
+      const bounds = boxes.length
+        ? [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))]
+        : [-180, -85.0511, 180, 85.0511];
+      ctx.body = {
+        tilejson: '3.0.0',
+        name: layers.map((l) => l.title.cs).join(', '),
+        description: layers.map((l) => l.description.cs).join(' '),
+        attribution: 'Statutární město Chomutov',
+        scheme: 'xyz',
+        tiles: [`${apiBase(ctx)}/tiles/${layers.map((l) => l.id).join(',')}/{z}/{x}/{y}.mvt`],
+        minzoom: Math.min(...layers.map((l) => l.minZoom)),
+        maxzoom: Math.max(...layers.map((l) => Math.min(l.maxZoom, 22))),
+        bounds,
+        center: [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, 11],
+        vector_layers: layers.map((l) => ({
+          id: l.id,
+          description: l.title.cs,
+          minzoom: l.minZoom,
+          maxzoom: Math.min(l.maxZoom, 22),
+          fields: Object.fromEntries(
+            tileColumns(l).map((c) => {
+              const a = l.attributes.find((x) => x.name === c.name);
+              return [c.name, a ? `${a.type === 'integer' || a.type === 'number' ? 'Number' : a.type === 'boolean' ? 'Boolean' : 'String'}: ${a.label.cs}` : 'Number: kód obce (RÚIAN)'];
+            }),
+          ),
+        })),
+      };
+    },
+  );
+
+  // OGC API – Tiles: each collection has one vector tileset in WebMercatorQuad
+  const P_COLLECTION = path('collectionId', 'Collection id');
+  const tilesetDoc = (ctx: Context, layer: LayerSchema) => {
+    const base = `${apiBase(ctx)}/collections/${layer.id}/tiles/WebMercatorQuad`;
+    return {
+      title: layer.title.cs,
+      dataType: 'vector',
+      crs: 'http://www.opengis.net/def/crs/EPSG/0/3857',
+      tileMatrixSetURI: WEB_MERCATOR_QUAD,
+      tileMatrixSetLimits: undefined,
+      layers: [{ id: layer.id, dataType: 'vector', geometryDimension: layer.geometryType.endsWith('Point') ? 0 : layer.geometryType.endsWith('LineString') ? 1 : 2, minTileMatrix: String(layer.minZoom), maxTileMatrix: String(Math.min(layer.maxZoom, 24)) }],
+      links: [
+        { href: base, rel: 'self', type: 'application/json' },
+        { href: WEB_MERCATOR_QUAD, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme', type: 'application/json' },
+        { href: `${base}/{tileMatrix}/{tileRow}/{tileCol}`, rel: 'item', type: MVT, templated: true },
+        { href: `${apiBase(ctx)}/tiles/${layer.id}.json`, rel: 'describedby', type: 'application/json', title: 'TileJSON' },
+      ],
     };
-  });
-  return router;
+  };
+  api.get(
+    {
+      path: '/collections/{collectionId}/tiles',
+      operationId: 'getCollectionTileSets',
+      summary: 'Vector tilesets of a collection (OGC API – Tiles)',
+      tags: ['Tiles'],
+      parameters: [P_COLLECTION],
+      responses: { '200': { description: 'Tileset list', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
+    },
+    (ctx: Context) => {
+      const layer = layerOr404(ctx.params.collectionId!);
+      const ts = tilesetDoc(ctx, layer);
+      ctx.body = {
+        links: [{ href: `${apiBase(ctx)}/collections/${layer.id}/tiles`, rel: 'self', type: 'application/json' }],
+        tilesets: [{ title: ts.title, dataType: ts.dataType, crs: ts.crs, tileMatrixSetURI: ts.tileMatrixSetURI, links: ts.links.filter((l) => l.rel !== 'describedby').map((l) => (l.rel === 'self' ? { ...l, rel: 'self' } : l)) }],
+      };
+    },
+  );
+  api.get(
+    {
+      path: '/collections/{collectionId}/tiles/WebMercatorQuad',
+      operationId: 'getCollectionTileSet',
+      summary: 'The WebMercatorQuad vector tileset of a collection',
+      tags: ['Tiles'],
+      parameters: [P_COLLECTION],
+      responses: { '200': { description: 'Tileset', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
+    },
+    (ctx: Context) => {
+      ctx.body = tilesetDoc(ctx, layerOr404(ctx.params.collectionId!));
+    },
+  );
+  api.get(
+    {
+      path: '/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}',
+      operationId: 'getCollectionTile',
+      summary: 'One vector tile of a collection (tileRow = y, tileCol = x)',
+      tags: ['Tiles'],
+      parameters: [P_COLLECTION, path('tileMatrix', 'Zoom'), path('tileRow', 'Row (y)'), path('tileCol', 'Column (x)')],
+      responses: TILE_RESPONSES,
+    },
+    async (ctx: Context) => {
+      const p = ctx.params as Record<string, string>;
+      const layer = layerOr404(p.collectionId!);
+      await serveTile(ctx, layer.id, parseTile(p.tileMatrix!, p.tileCol!, p.tileRow!));
+    },
+  );
+  return api;
+}
+
+export function tileRoutes(database: Database): Router {
+  return tileApi(database).router;
 }

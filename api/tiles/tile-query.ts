@@ -36,5 +36,13 @@ export function tileFeatures(layer: LayerSchema, t: TileCoord): RawBuilder<unkno
       env.e AS env
     FROM ${sql.raw(tableName(layer))} t,
       (SELECT ST_TileEnvelope(${t.z}::integer, ${t.x}::integer, ${t.y}::integer) AS e) env
-    WHERE t.geom && ST_Transform(ST_Expand(env.e, ${margin}::float8), 4326)`;
+    WHERE t.geom && ST_Transform(ST_Expand(env.e, ${margin}::float8), 4326)${validNow(layer)}`;
+}
+
+/** Time-bearing layers: the map shows only features valid today (open ends count as valid). */
+function validNow(layer: LayerSchema): RawBuilder<unknown> {
+  if (!layer.temporal) return sql``;
+  const s = sql.ref(`t.${layer.temporal.start}`);
+  const e = layer.temporal.end ? sql.ref(`t.${layer.temporal.end}`) : undefined;
+  return sql` AND (${s} IS NULL OR ${s} <= current_date)${e ? sql` AND (${e} IS NULL OR ${e} >= current_date)` : sql``}`;
 }

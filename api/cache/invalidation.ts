@@ -1,0 +1,27 @@
+import type { Database } from '../../sql/connection.ts';
+import { listenChanges, type LayerChange } from '../../sql/changes.ts';
+import type { TileCache } from './tile-cache.ts';
+
+/**
+ * Subscribes the tile cache to committed changes (PostgreSQL NOTIFY reaches
+ * every instance; PGlite delivers its own in-process). Resolves to the stop function.
+ */
+export async function startTileInvalidation(
+  database: Database,
+  cache: TileCache,
+  onInvalidated?: (change: LayerChange, dropped: number) => void,
+  onError?: (e: Error) => void,
+): Promise<() => Promise<void>> {
+  let pending: Promise<unknown> = Promise.resolve();
+  const stop = await listenChanges(database, (change) => {
+    // sequential, so a burst of changes never races on the shared level
+    pending = pending
+      .then(() => cache.invalidate(change))
+      .then((n) => onInvalidated?.(change, n))
+      .catch((e: Error) => onError?.(e));
+  });
+  return async () => {
+    await stop();
+    await pending;
+  };
+}

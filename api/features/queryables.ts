@@ -1,0 +1,62 @@
+import type { Attribute, LayerSchema } from '../../schemas/index.ts';
+import { MUNICIPALITY_PROPERTY } from './properties.ts';
+import { GEOMETRY_PROPERTY } from './cql2/compile.ts';
+
+/** JSON Schema of one attribute, from its schema definition (types, ranges, code lists). */
+export function attributeJsonSchema(a: Attribute): Record<string, unknown> {
+  const base = { title: a.label.cs, ...(a.description ? { description: a.description.cs } : {}) };
+  switch (a.type) {
+    case 'text':
+      return { ...base, type: 'string', ...(a.maxLength ? { maxLength: a.maxLength } : {}) };
+    case 'integer':
+    case 'number':
+      return {
+        ...base,
+        type: a.type,
+        ...(a.min !== undefined ? { minimum: a.min } : {}),
+        ...(a.max !== undefined ? { maximum: a.max } : {}),
+        ...(a.unit ? { 'x-unit': a.unit } : {}),
+      };
+    case 'boolean':
+      return { ...base, type: 'boolean' };
+    case 'date':
+      return { ...base, type: 'string', format: 'date' };
+    case 'code':
+      return { ...base, type: 'string', enum: a.codeList.map((c) => c.code), 'x-labels': Object.fromEntries(a.codeList.map((c) => [c.code, c.label.cs])) };
+  }
+}
+
+const GEOMETRY_FORMAT: Record<string, string> = {
+  Point: 'geometry-point',
+  MultiPoint: 'geometry-multipoint',
+  LineString: 'geometry-linestring',
+  MultiLineString: 'geometry-multilinestring',
+  Polygon: 'geometry-polygon',
+  MultiPolygon: 'geometry-multipolygon',
+};
+
+/** The properties a feature of the layer carries (also used for the OpenAPI feature schema). */
+export function propertiesJsonSchema(layer: LayerSchema): Record<string, Record<string, unknown>> {
+  const props: Record<string, Record<string, unknown>> = {};
+  for (const a of layer.attributes) props[a.name] = attributeJsonSchema(a);
+  if (layer.perMunicipality) props[MUNICIPALITY_PROPERTY] = { title: 'Kód obce (RÚIAN)', type: 'integer' };
+  return props;
+}
+
+/** OGC API – Features Part 3 queryables, generated from schemas/. */
+export function queryablesDoc(layer: LayerSchema, id: string): Record<string, unknown> {
+  const properties: Record<string, Record<string, unknown>> = {
+    [GEOMETRY_PROPERTY]: { title: 'Geometrie', format: GEOMETRY_FORMAT[layer.geometryType], 'x-ogc-role': 'primary-geometry' },
+    ...propertiesJsonSchema(layer),
+  };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: id,
+    type: 'object',
+    title: layer.title.cs,
+    properties,
+    additionalProperties: false,
+    // the pre-standard list that GDAL 3.6 reads
+    queryables: Object.keys(properties).filter((k) => k !== GEOMETRY_PROPERTY).map((k) => ({ id: k })),
+  };
+}

@@ -1,0 +1,18 @@
+import cors from '@koa/cors';
+import type { Context, Next } from 'koa';
+
+const corsAll = cors({
+  origin: '*',
+  allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+  exposeHeaders: ['ETag', 'Content-Crs', 'Link', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining'],
+  maxAge: 86_400,
+});
+
+/** CORS for the public read API (any origin, reads only, no credentials); writes and the local bridge are not opened. */
+export function publicCors() {
+  return (ctx: Context, next: Next): Promise<void> => {
+    if (!ctx.path.startsWith('/api') || ctx.path.startsWith('/api/_local')) return next();
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') return next();
+    return corsAll(ctx, next) as Promise<void>;
+  };
+}

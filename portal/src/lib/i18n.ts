@@ -1,23 +1,190 @@
-import type { Localized } from '$schemas/index.ts';
+import type { Localized, Theme } from '$schemas/index.ts';
 
 export type Lang = 'cs' | 'en';
+export const LANGS: readonly Lang[] = ['cs', 'en'];
 
 const STRINGS = {
   appTitle: { cs: 'Geoportál Chomutov', en: 'Chomutov Geoportal' },
+  skipToContent: { cs: 'Přeskočit na obsah', en: 'Skip to content' },
+  mainNav: { cs: 'Hlavní navigace', en: 'Main navigation' },
+  navMap: { cs: 'Mapa', en: 'Map' },
+  navData: { cs: 'Data', en: 'Data' },
+  navSensors: { cs: 'Senzory', en: 'Sensors' },
+  navPlanning: { cs: 'Plánování', en: 'Planning' },
+  navInfo: { cs: 'Informace', en: 'Information' },
+  navLogin: { cs: 'Přihlášení', en: 'Sign in' },
+  switchLang: { cs: 'English', en: 'Česky' },
+  switchLangLabel: { cs: 'Switch to English', en: 'Přepnout do češtiny' },
+  menu: { cs: 'Nabídka', en: 'Menu' },
   mapLabel: { cs: 'Mapa ORP Chomutov', en: 'Map of ORP Chomutov' },
+  mapAlternative: {
+    cs: 'Prvky zobrazené v mapě jsou také v tabulce „Seznam prvků v mapě“.',
+    en: 'The features shown on the map are also listed in the table “Features in the map view”.',
+  },
   layers: { cs: 'Vrstvy', en: 'Layers' },
+  showLayers: { cs: 'Vrstvy a legenda', en: 'Layers and legend' },
+  opacity: { cs: 'Průhlednost vrstvy {0}', en: 'Opacity of layer {0}' },
+  opacityShort: { cs: 'Krytí', en: 'Opacity' },
+  legend: { cs: 'Legenda', en: 'Legend' },
+  other: { cs: 'ostatní', en: 'other' },
+  visibleFromZoom: { cs: 'viditelné od přiblížení {0}', en: 'visible from zoom {0}' },
   featureDetail: { cs: 'Vlastnosti prvku', en: 'Feature attributes' },
   close: { cs: 'Zavřít', en: 'Close' },
   municipality: { cs: 'Obec', en: 'Municipality' },
   noValue: { cs: '—', en: '—' },
-  clickHint: { cs: 'Klepněte na prvek v mapě pro zobrazení jeho vlastností.', en: 'Click a feature on the map to see its attributes.' },
+  yes: { cs: 'ano', en: 'yes' },
+  no: { cs: 'ne', en: 'no' },
+  clickHint: {
+    cs: 'Klepněte na prvek v mapě nebo ho vyberte v seznamu prvků pro zobrazení jeho vlastností.',
+    en: 'Click a feature on the map or pick it in the feature list to see its attributes.',
+  },
   apiLink: { cs: 'API a otevřená data', en: 'API and open data' },
+  theme_boundaries: { cs: 'Hranice', en: 'Boundaries' },
+  theme_infrastructure: { cs: 'Technická infrastruktura', en: 'Infrastructure' },
+  theme_greenery: { cs: 'Zeleň', en: 'Greenery' },
+  theme_waste: { cs: 'Odpady', en: 'Waste' },
+  theme_landuse: { cs: 'Územní plán', en: 'Land-use plan' },
+  theme_sensors: { cs: 'Senzory', en: 'Sensors' },
+  'theme_public-information': { cs: 'Veřejné informace', en: 'Public information' },
+  search: { cs: 'Hledat obec nebo místo', en: 'Search a municipality or place' },
+  searchPlaceholder: { cs: 'např. Jirkov', en: 'e.g. Jirkov' },
+  searchNoResults: { cs: 'Nic nenalezeno', en: 'Nothing found' },
+  searchResults: { cs: 'Nalezeno: {0}', en: '{0} results' },
+  searchHelp: {
+    cs: 'Šipkami vyberte výsledek, Enter přiblíží mapu.',
+    en: 'Use the arrow keys to pick a result, Enter zooms the map.',
+  },
+  tools: { cs: 'Nástroje', en: 'Tools' },
+  measureDistance: { cs: 'Měřit vzdálenost', en: 'Measure distance' },
+  measureArea: { cs: 'Měřit plochu', en: 'Measure area' },
+  measureAddCenter: { cs: 'Přidat bod ve středu mapy', en: 'Add point at map centre' },
+  measureUndo: { cs: 'Odebrat poslední bod', en: 'Remove last point' },
+  measureStop: { cs: 'Ukončit měření', en: 'Stop measuring' },
+  measureHint: {
+    cs: 'Klepejte do mapy, nebo posuňte mapu a přidejte bod v jejím středu.',
+    en: 'Click on the map, or pan the map and add a point at its centre.',
+  },
+  distance: { cs: 'Vzdálenost', en: 'Distance' },
+  area: { cs: 'Plocha', en: 'Area' },
+  share: { cs: 'Sdílet odkaz', en: 'Share link' },
+  shareCopied: { cs: 'Odkaz na tento pohled byl zkopírován.', en: 'A link to this view was copied.' },
+  shareLinkLabel: { cs: 'Odkaz na tento pohled', en: 'Link to this view' },
+  exportPng: { cs: 'Uložit jako obrázek', en: 'Save as image' },
+  exportDone: { cs: 'Obrázek mapy byl uložen.', en: 'The map image was saved.' },
+  nearMe: { cs: 'V mém okolí', en: 'Near me' },
+  geoLocating: { cs: 'Zjišťuji polohu…', en: 'Finding your location…' },
+  geoDenied: {
+    cs: 'Přístup k poloze jste nepovolili. Polohu můžete povolit v nastavení prohlížeče, nebo použijte hledání.',
+    en: 'You did not allow access to your location. You can allow it in your browser settings or use the search.',
+  },
+  geoUnavailable: { cs: 'Polohu se nepodařilo zjistit. Zkuste to prosím znovu.', en: 'Your location could not be determined. Please try again.' },
+  geoUnsupported: { cs: 'Tento prohlížeč zjištění polohy nepodporuje.', en: 'This browser cannot determine your location.' },
+  geoOutside: { cs: 'Jste mimo ORP Chomutov; mapa ukazuje vaši polohu.', en: 'You are outside ORP Chomutov; the map shows your location.' },
+  geoFound: { cs: 'Mapa ukazuje vaše okolí.', en: 'The map shows your surroundings.' },
+  basemap: { cs: 'Podkladová mapa', en: 'Basemap' },
+  basemapOffline: { cs: 'Základní (bez internetu)', en: 'Plain (offline)' },
+  basemapOrtho: { cs: 'Ortofoto ČÚZK', en: 'ČÚZK orthophoto' },
+  basemapVector: { cs: 'OpenStreetMap', en: 'OpenStreetMap' },
+  basemapFailed: { cs: 'Podkladovou mapu se nepodařilo načíst; zobrazujeme základní mapu.', en: 'The basemap could not be loaded; showing the plain map.' },
+  listView: { cs: 'Seznam prvků v mapě', en: 'Features in the map view' },
+  listShow: { cs: 'Zobrazit seznam prvků', en: 'Show feature list' },
+  listHide: { cs: 'Skrýt seznam prvků', en: 'Hide feature list' },
+  listEmpty: { cs: 'V aktuálním výřezu mapy nejsou žádné prvky zapnutých vrstev.', en: 'No features of the visible layers in the current map view.' },
+  listTruncated: { cs: 'Zobrazeno prvních {0} z {1} prvků; přibližte mapu.', en: 'Showing the first {0} of {1} features; zoom in.' },
+  listCount: { cs: '{0} prvků', en: '{0} features' },
+  sortBy: { cs: 'Řadit podle: {0}', en: 'Sort by: {0}' },
+  showOnMap: { cs: 'Ukázat', en: 'Show' },
+  showOnMapLabel: { cs: 'Ukázat {0} na mapě', en: 'Show {0} on the map' },
+  loading: { cs: 'Načítám…', en: 'Loading…' },
+  loadFailed: { cs: 'Data se nepodařilo načíst.', en: 'The data could not be loaded.' },
+  mapFailed: {
+    cs: 'Mapu nelze zobrazit (prohlížeč nepodporuje WebGL). Data najdete v seznamu prvků a v katalogu otevřených dat.',
+    en: 'The map cannot be shown (the browser does not support WebGL). The data is in the feature list and the open data catalogue.',
+  },
+  // municipality page
+  municipalityPage: { cs: 'Obec {0}', en: 'Municipality {0}' },
+  municipalityMap: { cs: 'Mapa obce {0}', en: 'Map of {0}' },
+  municipalityNotFound: { cs: 'Obec s tímto kódem v ORP Chomutov není.', en: 'There is no municipality with this code in ORP Chomutov.' },
+  population: { cs: 'Počet obyvatel', en: 'Population' },
+  ruianCode: { cs: 'Kód RÚIAN', en: 'RÚIAN code' },
+  pasports: { cs: 'Pasporty a vrstvy', en: 'Pasports and layers' },
+  layer: { cs: 'Vrstva', en: 'Layer' },
+  count: { cs: 'Počet prvků', en: 'Features' },
+  lastUpdate: { cs: 'Poslední změna', en: 'Last update' },
+  openData: { cs: 'Otevřená data obce', en: 'Open data of the municipality' },
+  openDataLink: { cs: 'Datové sady obce {0} v katalogu', en: 'Datasets of {0} in the catalogue' },
+  allMunicipalities: { cs: 'Obce ORP Chomutov', en: 'Municipalities of ORP Chomutov' },
+  showOnMainMap: { cs: 'Otevřít v hlavní mapě', en: 'Open in the main map' },
+  // planner
+  plannerTitle: { cs: 'Plánování území', en: 'Spatial planning' },
+  plannerIntro: {
+    cs: 'Infrastruktura nad územním plánem, porovnání dvou stavů a hustota prvků.',
+    en: 'Infrastructure over the land-use plan, comparison of two states and feature density.',
+  },
+  compare: { cs: 'Porovnání', en: 'Comparison' },
+  compareLeft: { cs: 'Levá strana', en: 'Left side' },
+  compareRight: { cs: 'Pravá strana', en: 'Right side' },
+  swipe: { cs: 'Posuvník porovnání', en: 'Comparison slider' },
+  compareNone: { cs: 'nic', en: 'nothing' },
+  compareNote: {
+    cs: 'Porovnává dvě vrstvy (nebo dva stavy) vedle sebe; verze územního plánu se zobrazí, jakmile je API nabídne.',
+    en: 'Compares two layers (or two states) side by side; land-use plan versions appear once the API offers them.',
+  },
+  planVersion: { cs: 'Verze územního plánu', en: 'Land-use plan version' },
+  density: { cs: 'Hustota bodů (hexagony)', en: 'Point density (hexagons)' },
+  densityLayer: { cs: 'Vrstva pro hustotu', en: 'Layer for density' },
+  sensorsColumns: { cs: 'Hodnoty senzorů (sloupce)', en: 'Sensor values (columns)' },
+  sensorsUnavailable: { cs: 'Data senzorů zatím nejsou k dispozici.', en: 'Sensor data is not available yet.' },
+  overlayLoaded: { cs: 'Zobrazeno {0} bodů.', en: '{0} points shown.' },
+  // public information
+  infoTitle: { cs: 'Uzavírky a události', en: 'Closures and events' },
+  infoIntro: {
+    cs: 'Aktuálně platné uzavírky, práce v ulicích, události a oznámení na území ORP Chomutov.',
+    en: 'Closures, street works, events and notices currently valid in ORP Chomutov.',
+  },
+  infoNone: { cs: 'Právě neplatí žádné uzavírky ani události.', en: 'No closures or events are currently valid.' },
+  infoOnMap: { cs: 'Na mapě', en: 'On the map' },
+  validFromTo: { cs: 'Platí od {0} do {1}', en: 'Valid from {0} until {1}' },
+  validFrom: { cs: 'Platí od {0}', en: 'Valid from {0}' },
+  notFound: { cs: 'Stránka nenalezena', en: 'Page not found' },
+  error: { cs: 'Chyba', en: 'Error' },
 } satisfies Record<string, Localized>;
 
-export function t(key: keyof typeof STRINGS, lang: Lang): string {
-  return STRINGS[key][lang];
+export type StringKey = keyof typeof STRINGS;
+
+/** A UI string; `{0}`, `{1}` … are replaced by the arguments (as text: Svelte escapes on output). */
+export function t(key: StringKey, lang: Lang, ...args: (string | number)[]): string {
+  return STRINGS[key][lang].replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
 }
 
 export function loc(l: Localized, lang: Lang): string {
   return l[lang];
+}
+
+export function themeLabel(theme: Theme, lang: Lang): string {
+  return t(`theme_${theme}` as StringKey, lang);
+}
+
+/** Czech is the default; `?lang=en` selects English and survives every link the portal builds. */
+export function langFromUrl(url: URL): Lang {
+  return url.searchParams.get('lang') === 'en' ? 'en' : 'cs';
+}
+
+/** `href` with the language parameter of `lang` (absent for Czech, the default). */
+export function withLang(href: string, lang: Lang): string {
+  const u = new URL(href, 'http://x');
+  if (lang === 'en') u.searchParams.set('lang', 'en');
+  else u.searchParams.delete('lang');
+  const qs = u.searchParams.toString();
+  return u.pathname + (qs ? `?${qs}` : '') + u.hash;
+}
+
+export function formatNumber(n: number, lang: Lang, digits = 0): string {
+  return new Intl.NumberFormat(lang === 'cs' ? 'cs-CZ' : 'en-GB', { maximumFractionDigits: digits }).format(n);
+}
+
+export function formatDate(v: string, lang: Lang): string {
+  const d = new Date(v.length === 10 ? `${v}T00:00:00` : v);
+  if (Number.isNaN(d.getTime())) return v;
+  return new Intl.DateTimeFormat(lang === 'cs' ? 'cs-CZ' : 'en-GB', { dateStyle: 'medium' }).format(d);
 }

@@ -1,4 +1,4 @@
-import type { StyleSpecification, LayerSpecification, ExpressionSpecification } from 'maplibre-gl';
+import type { StyleSpecification, LayerSpecification, ExpressionSpecification, FilterSpecification } from 'maplibre-gl';
 import { layers, type LayerSchema } from '$schemas/index.ts';
 
 /** Map layer ids drawn for a schema layer; the first one is the one users identify features on. */
@@ -17,8 +17,47 @@ function colorOf(layer: LayerSchema): string | ExpressionSpecification {
   return ['match', ['to-string', ['get', attr.name]], ...pairs, layer.style.color] as ExpressionSpecification;
 }
 
-function styleLayers(layer: LayerSchema): LayerSpecification[] {
-  const base = { source: layer.id, 'source-layer': layer.id, minzoom: layer.minZoom };
+/**
+ * Time-bearing layers show only features valid on `today` (YYYY-MM-DD): started,
+ * and not yet ended. Dates arrive in tiles as ISO text, so text comparison is date order.
+ */
+export function temporalFilter(layer: LayerSchema, today: string): FilterSpecification | undefined {
+  if (!layer.temporal) return undefined;
+  // the date's YYYY-MM-DD wherever it sits in the value: ST_AsMVT sends '2026-01-31', the JS
+  // encoder a JSON timestamp ('"2026-01-31T00:00:00.000Z"'); the year starts 4 before the first '-'
+  const day = (name: string): ExpressionSpecification => [
+    'let', 's', ['to-string', ['get', name]],
+    ['let', 'i', ['max', 0, ['-', ['index-of', '-', ['var', 's']], 4]], ['slice', ['var', 's'], ['var', 'i'], ['+', ['var', 'i'], 10]]],
+  ];
+  const conds: ExpressionSpecification[] = [['any', ['!', ['has', layer.temporal.start]], ['<=', day(layer.temporal.start), today]]];
+  if (layer.temporal.end) conds.push(['any', ['!', ['has', layer.temporal.end]], ['>=', day(layer.temporal.end), today]]);
+  return ['all', ...conds];
+}
+
+export function todayIso(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Paint properties that carry a layer's opacity, with the schema's own value at opacity 1. */
+export function opacityPaint(layer: LayerSchema, opacity: number): { id: string; prop: string; value: number }[] {
+  const g = layer.geometryType;
+  if (g.endsWith('Polygon'))
+    return [
+      { id: `${layer.id}-fill`, prop: 'fill-opacity', value: (layer.style.fillOpacity ?? 0.3) * opacity },
+      { id: `${layer.id}-line`, prop: 'line-opacity', value: opacity },
+      ...(layer.style.labelBy ? [{ id: `${layer.id}-label`, prop: 'text-opacity', value: opacity }] : []),
+    ];
+  if (g.endsWith('LineString')) return [{ id: `${layer.id}-line`, prop: 'line-opacity', value: opacity }];
+  return [
+    { id: `${layer.id}-circle`, prop: 'circle-opacity', value: opacity },
+    { id: `${layer.id}-circle`, prop: 'circle-stroke-opacity', value: opacity },
+  ];
+}
+
+function styleLayers(layer: LayerSchema, today: string): LayerSpecification[] {
+  const filter = temporalFilter(layer, today);
+  const base = { source: layer.id, 'source-layer': layer.id, minzoom: layer.minZoom, ...(filter ? { filter } : {}) };
   const g = layer.geometryType;
   if (g.endsWith('Polygon')) {
     const out: LayerSpecification[] = [
@@ -56,13 +95,16 @@ function styleLayers(layer: LayerSchema): LayerSpecification[] {
  * The offline default style: a background and our own vector layers, nothing
  * fetched from the internet. An online basemap can be slid underneath when configured.
  */
-export function buildStyle(origin: string, basemapStyleUrl?: string): StyleSpecification {
+export function buildStyle(origin: string, basemapStyleUrl?: string, opts: { today?: string; only?: readonly LayerSchema[] } = {}): StyleSpecification {
+  const today = opts.today ?? todayIso();
+  const list = opts.only ?? layers;
   const sources: StyleSpecification['sources'] = {};
-  for (const l of layers)
+  for (const l of list)
     sources[l.id] = { type: 'vector', tiles: [`${origin}/api/tiles/${l.id}/{z}/{x}/{y}.mvt`], minzoom: l.minZoom, maxzoom: Math.min(l.maxZoom, 16), attribution: '© Statutární město Chomutov' };
   const bg: LayerSpecification[] = [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1ea' } }];
+  // an online basemap is merged in by $lib/map/basemaps.ts (transformStyle), never required here
   void basemapStyleUrl;
-  return { version: 8, sources, layers: [...bg, ...layers.flatMap(styleLayers)] };
+  return { version: 8, sources, layers: [...bg, ...list.flatMap((l) => styleLayers(l, today))] };
 }
 
 /** ORP Chomutov (extent of its 25 municipalities) */

@@ -1,0 +1,53 @@
+import type { Map as MlMap, StyleSpecification } from 'maplibre-gl';
+import { env } from '$env/dynamic/public';
+
+/**
+ * Optional online basemaps, configured by the operator (README: PUBLIC_ORTHOPHOTO_URL,
+ * PUBLIC_BASEMAP_STYLE_URL). Without them the map runs fully offline; with them a
+ * person can slide one underneath our layers. A failing basemap falls back to offline.
+ */
+export type BasemapId = 'offline' | 'ortho' | 'vector';
+
+export interface BasemapConfig {
+  id: BasemapId;
+  /** raster tile URL template ({z}/{x}/{y}) or a vector style URL */
+  url?: string;
+}
+
+/** ČÚZK orthophoto WMTS, as the operator gives it (e.g. a GoogleMapsCompatible KVP template). */
+export function availableBasemaps(): BasemapConfig[] {
+  const out: BasemapConfig[] = [{ id: 'offline' }];
+  if (env.PUBLIC_ORTHOPHOTO_URL) out.push({ id: 'ortho', url: env.PUBLIC_ORTHOPHOTO_URL });
+  if (env.PUBLIC_BASEMAP_STYLE_URL) out.push({ id: 'vector', url: env.PUBLIC_BASEMAP_STYLE_URL });
+  return out;
+}
+
+const BASEMAP_PREFIX = 'basemap-';
+
+/** Our style with `basemap` slid underneath (between the background and our first layer). */
+export async function styleWithBasemap(ours: StyleSpecification, basemap: BasemapConfig): Promise<StyleSpecification> {
+  if (basemap.id === 'offline' || !basemap.url) return ours;
+  if (basemap.id === 'ortho') {
+    return {
+      ...ours,
+      sources: { [`${BASEMAP_PREFIX}ortho`]: { type: 'raster', tiles: [basemap.url], tileSize: 256, attribution: '© ČÚZK' }, ...ours.sources },
+      layers: [ours.layers[0]!, { id: `${BASEMAP_PREFIX}ortho`, type: 'raster', source: `${BASEMAP_PREFIX}ortho` }, ...ours.layers.slice(1)],
+    };
+  }
+  const res = await fetch(basemap.url);
+  if (!res.ok) throw new Error(`basemap style: HTTP ${res.status}`);
+  const theirs = (await res.json()) as StyleSpecification;
+  const prefixed = Object.fromEntries(Object.entries(theirs.sources).map(([k, v]) => [BASEMAP_PREFIX + k, v]));
+  const theirLayers = theirs.layers.map((l) => ('source' in l && typeof l.source === 'string' ? { ...l, id: BASEMAP_PREFIX + l.id, source: BASEMAP_PREFIX + l.source } : { ...l, id: BASEMAP_PREFIX + l.id }));
+  return {
+    ...ours,
+    glyphs: theirs.glyphs,
+    sprite: theirs.sprite,
+    sources: { ...prefixed, ...ours.sources },
+    layers: [...(theirLayers as StyleSpecification['layers']), ...ours.layers.slice(1)],
+  };
+}
+
+export async function applyBasemap(map: MlMap, ours: StyleSpecification, basemap: BasemapConfig): Promise<void> {
+  map.setStyle(await styleWithBasemap(ours, basemap), { diff: true });
+}

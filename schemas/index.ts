@@ -2,11 +2,12 @@ import type { Attribute, LayerSchema } from './types.ts';
 import { obce } from './layers/obce.ts';
 import { stanovisteTridenehoOdpadu } from './layers/stanoviste-trideneho-odpadu.ts';
 import { senzory } from './layers/senzory.ts';
+import { verejneInformace } from './layers/verejne-informace.ts';
 
 export type * from './types.ts';
 
 /** Every layer type of the geoportal, in map drawing order (bottom first). */
-export const layers: readonly LayerSchema[] = [obce, stanovisteTridenehoOdpadu, senzory];
+export const layers: readonly LayerSchema[] = [obce, stanovisteTridenehoOdpadu, verejneInformace, senzory];
 
 const byId = new Map(layers.map((l) => [l.id, l]));
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../sql/connection.ts';
 import { problemMiddleware } from './problem.ts';
 import { healthRoutes } from './health.ts';
+import { sensorRoutes } from './sensors/routes.ts';
 import compress from 'koa-compress';
 import type { Logger } from 'pino';
 import { featureApi } from './features/routes.ts';
@@ -81,6 +82,10 @@ export function createApp(opts: AppOptions): Koa {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  // sensors: latest values, time series, alerts and their live stream (api/sensors)
+  const sensors = sensorRoutes(opts.database);
+  app.use(sensors.routes());
+  app.use(sensors.allowedMethods());
   if (opts.portal) {
     const portal = opts.portal;
     app.use(async (ctx, next) => {

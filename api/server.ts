@@ -15,6 +15,9 @@ import { openDatabase, type Database } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import { seedIfEmpty } from '../etl/seed.ts';
 import { TOOLS } from './cli-tools.ts';
+import { loadSensorConfig } from '../etl/sensors/config.ts';
+import { startSensorService } from '../etl/sensors/service.ts';
+import { registerObservationsDataset } from './sensors/routes.ts';
 import { Redis } from 'ioredis';
 import { TileCache } from './cache/tile-cache.ts';
 import { startTileInvalidation } from './cache/invalidation.ts';
@@ -81,11 +84,16 @@ export async function startServer(config: Config, log: (m: string) => void = con
     const lock = writeLock(config.dataDir, lockPort);
     bridge = bridgeMiddleware(lock, database.db, TOOLS);
   }
+  // sensor ingest: MQTT subscriber (embedded broker without MQTT_URL), feed pulls, alert checks (etl/sensors)
+  const sensorConfig = loadSensorConfig();
+  const sensors = sensorConfig.enabled ? await startSensorService(database, sensorConfig, log) : undefined;
+  registerObservationsDataset(database);
   log(`geoportal listening on http://localhost:${lockPort} (started in ${Date.now() - t0} ms)`);
   return {
     server,
     database,
     async stop() {
+      await sensors?.stop();
       await new Promise<void>((r) => server.close(() => r()));
       await stopInvalidation();
       await redis?.quit().catch(() => {});

@@ -245,7 +245,8 @@ export function featureApi(database: Database): DocumentedRouter {
     (ctx: Context) => {
       const layer = layerOr404(ctx.params.collectionId!);
       negotiate(ctx, { json: 'application/schema+json' });
-      ctx.type = 'application/schema+json';
+      // clients that ask for plain JSON (GDAL) get it labelled so
+      ctx.type = ctx.query.f === undefined && ctx.accepts('application/schema+json', JSON_TYPE) === JSON_TYPE ? JSON_TYPE : 'application/schema+json';
       ctx.body = queryablesDoc(layer, `${apiBase(ctx)}/collections/${layer.id}/queryables`);
     },
   );

@@ -8,6 +8,8 @@ export interface SensorConfig {
   /** external broker; unset = embedded broker on 127.0.0.1:embeddedPort */
   mqttUrl?: string;
   embeddedPort: number;
+  /** MQTT_EMBEDDED_PORT was set: a busy port is an error instead of a fallback to a free one */
+  embeddedPortExplicit: boolean;
   clientId: string;
   retentionDays: number;
   alertRulesFile: string;
@@ -29,6 +31,7 @@ export function loadSensorConfig(env: NodeJS.ProcessEnv = process.env): SensorCo
     enabled: env.SENSORS !== '0',
     mqttUrl: env.MQTT_URL || undefined,
     embeddedPort,
+    embeddedPortExplicit: env.MQTT_EMBEDDED_PORT !== undefined && env.MQTT_EMBEDDED_PORT !== '',
     clientId: env.MQTT_CLIENT_ID || 'geoportal-sensor-ingest',
     retentionDays,
     alertRulesFile: env.SENSOR_ALERT_RULES || DEFAULT_RULES_FILE,

@@ -70,13 +70,24 @@ export async function startSubscriber(registry: SensorRegistry, queue: IngestQue
 }
 
 /** Starts the embedded MQTT broker (aedes) on loopback, used when no MQTT_URL is configured. */
-export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: { fallbackToFreePort?: boolean } = {}): Promise<{ port: number; stop(): Promise<void> }> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
+  const listen = (p: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(p, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  try {
+    await listen(port);
+  } catch (e) {
+    // a second server on this machine (tests, a dev instance) still gets a working broker, on a free port
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !opts.fallbackToFreePort) throw e;
+    await listen(0);
+  }
   const addr = server.address();
   const bound = addr && typeof addr === 'object' ? addr.port : port;
   return {

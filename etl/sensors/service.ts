@@ -30,9 +30,10 @@ export async function startSensorService(database: Database, config: SensorConfi
 
   let mqttUrl = config.mqttUrl;
   if (!mqttUrl) {
-    const broker = await startEmbeddedBroker(config.embeddedPort);
+    const broker = await startEmbeddedBroker(config.embeddedPort, '127.0.0.1', { fallbackToFreePort: !config.embeddedPortExplicit });
     mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
-    log(`sensors: embedded MQTT broker on ${mqttUrl}`);
+    if (broker.port !== config.embeddedPort) log(`sensors: port ${config.embeddedPort} is busy; embedded MQTT broker on ${mqttUrl} instead (set MQTT_EMBEDDED_PORT)`);
+    else log(`sensors: embedded MQTT broker on ${mqttUrl}`);
     stops.push(broker.stop);
   }
   const sub = await startSubscriber(registry, queue, { url: mqttUrl, clientId: config.clientId, log });

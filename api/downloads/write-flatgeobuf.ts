@@ -60,7 +60,10 @@ export async function writeFlatGeobuf(db: Kysely<any>, layer: LayerSchema, sel: 
     const bufs = rows.map((r) => {
       const props: Record<string, string | number | boolean | null> = {};
       cols.forEach((c, i) => (props[c.name] = r.values[i] as string | number | boolean | null));
-      return buildFeature(parseGeometry(JSON.parse(r.geojson!) as Exclude<Geometry, { type: 'GeometryCollection' }>), props, header);
+      const geometry = parseGeometry(JSON.parse(r.geojson!) as Exclude<Geometry, { type: 'GeometryCollection' }>);
+      // a one-part MultiLineString may omit `ends` by the spec, but GDAL before 3.7 refuses it
+      if (header.geometryType === GeometryType.MultiLineString && !geometry.ends) geometry.ends = [geometry.xy.length / 2];
+      return buildFeature(geometry, props, header);
     });
     written += bufs.length;
     await out.write(Buffer.concat(bufs));

@@ -4,7 +4,7 @@ import type { AttributeType, LayerSchema } from '../../schemas/index.ts';
 import { exportColumns, exportRows, type ExportSelection } from './rows.ts';
 
 /**
- * OGC GeoPackage 1.4 (OGC 12-128r19) written with better-sqlite3: the
+ * OGC GeoPackage 1.3 (OGC 12-128r17) written with better-sqlite3: the
  * mandatory tables (gpkg_spatial_ref_sys, gpkg_contents, gpkg_geometry_columns),
  * one feature table and GeoPackageBinary geometry blobs (header + WKB from
  * PostGIS). No npm package writes GeoPackage from Node without GDAL bindings.
@@ -43,7 +43,7 @@ export async function writeGpkg(db: Kysely<any>, layer: LayerSchema, sel: Export
     out.pragma('journal_mode = OFF');
     out.pragma('synchronous = OFF');
     out.pragma('application_id = 1196444487');
-    out.pragma('user_version = 10400');
+    out.pragma('user_version = 10300');
     out.exec(`
       CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
         organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);

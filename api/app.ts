@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../sql/connection.ts';
 import { problemMiddleware } from './problem.ts';
 import { healthRoutes } from './health.ts';
+import { landuseRoutes } from './landuse/routes.ts';
+import { etlRoutes } from './etl/routes.ts';
 import { sensorRoutes } from './sensors/routes.ts';
 import compress from 'koa-compress';
 import type { Logger } from 'pino';
@@ -78,7 +80,7 @@ export function createApp(opts: AppOptions): Koa {
   }
   const documented = [featureApi(opts.database), tileApi(opts.database, opts.tileCache ?? new TileCache()), searchApi(opts.database)];
   const openapi = openapiApi(() => documented);
-  for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database)]) {
+  for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

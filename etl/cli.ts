@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
 import { sql, type Kysely } from 'kysely';
 import { layers } from '../schemas/index.ts';
 import { importFile, type RunReport } from './import.ts';
@@ -7,6 +8,9 @@ import { InputError } from './errors.ts';
 import { loadMapping } from './mapping.ts';
 import { parseCrsName } from './crs.ts';
 import { seedIfEmpty } from './seed.ts';
+import { importPlanVersion } from './landuse.ts';
+import { loadSources, sourcesFile } from './schedule/sources.ts';
+import { markStale, runSource, startScheduler } from './schedule/runner.ts';
 
 export interface CliIo {
   out(line: string): void;
@@ -15,14 +19,22 @@ export interface CliIo {
   progress?(line: string): void;
   /** directory that relative paths are relative to (the caller's, when run inside the server) */
   cwd?: string;
+  /** text the client read from standard input (a password), forwarded by the bridge */
+  input?: string;
 }
 
 const USAGE = `Použití / usage:
-  npm run etl -- import <soubor> --layer <id> [--municipality <kód RÚIAN>] [--srs EPSG:5514] [--encoding cp1250] [--mapping <mapping.json>] [--dry-run]
+  npm run etl -- import <soubor> --layer <id> [--municipality <kód RÚIAN>] [--srs EPSG:5514] [--encoding cp1250]
+                 [--mapping <mapping.json>] [--source-layer <vrstva v GPKG/zip>] [--invalid-geometry repair|reject] [--dry-run]
+  npm run etl -- import-plan <složka s plan.json a SHP JSÚPD> [--dry-run]
   npm run etl -- runs [--layer <id>]
   npm run etl -- report <runId>
+  npm run etl -- sources
+  npm run etl -- run-source <name>
+  npm run etl -- scheduler
   npm run etl -- seed
-  npm run etl -- layers`;
+  npm run etl -- layers
+Soubory / files: .shp (+.dbf .prj .cpg), .zip (zabalený SHP), .gpkg, .geojson/.json, .csv (sloupce se souřadnicemi)`;
 
 /** The ETL command line; runs in its own process or, on the embedded database, inside the running server. */
 export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Promise<number> {
@@ -31,10 +43,18 @@ export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Pro
     switch (command) {
       case 'import':
         return await importCommand(rest, db, io);
+      case 'import-plan':
+        return await importPlanCommand(rest, db, io);
       case 'runs':
         return await runsCommand(rest, db, io);
       case 'report':
         return await reportCommand(rest, db, io);
+      case 'sources':
+        return await sourcesCommand(db, io);
+      case 'run-source':
+        return await runSourceCommand(rest, db, io);
+      case 'scheduler':
+        return await schedulerCommand(db, io);
       case 'seed':
         for (const r of await seedIfEmpty(db, io.out)) void r;
         io.out('seed: done');
@@ -61,6 +81,41 @@ export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Pro
   }
 }
 
+/** A progress bar (features, rate, ETA) on a terminal; plain progress lines when run through the server. */
+function progressReporter(io: CliIo): { update(n: number, total?: number): void; stop(): void } {
+  const started = Date.now();
+  if (io.cwd === undefined && io.progress && process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: ' {bar} {percentage}% | {value}/{total} features | {rate}/s | ETA {eta_formatted}', stream: process.stderr, hideCursor: true, etaBuffer: 20 },
+      cliProgress.Presets.shades_classic,
+    );
+    let startedBar = false;
+    return {
+      update(n, total) {
+        const rate = Math.round(n / Math.max((Date.now() - started) / 1000, 0.001));
+        const t = total ?? Math.max(n, 1);
+        if (!startedBar) {
+          bar.start(t, n, { rate });
+          startedBar = true;
+        } else {
+          if (bar.getTotal() !== t) bar.setTotal(t);
+          bar.update(n, { rate });
+        }
+      },
+      stop: () => startedBar && bar.stop(),
+    };
+  }
+  return {
+    update(n, total) {
+      const s = (Date.now() - started) / 1000;
+      const rate = n / Math.max(s, 0.001);
+      const eta = total && rate > 0 ? `, ETA ${Math.max(0, Math.round((total - n) / rate))} s` : '';
+      io.progress?.(`${n}${total ? `/${total}` : ''} features read, ${Math.round(rate)}/s${eta}`);
+    },
+    stop() {},
+  };
+}
+
 async function importCommand(args: string[], db: Kysely<any>, io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -71,6 +126,8 @@ async function importCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
       srs: { type: 'string' },
       encoding: { type: 'string' },
       mapping: { type: 'string' },
+      'source-layer': { type: 'string' },
+      'invalid-geometry': { type: 'string' },
       'dry-run': { type: 'boolean' },
     },
   });
@@ -89,22 +146,44 @@ async function importCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
     if (!/^\d{6}$/.test(values.municipality)) throw new InputError('--municipality must be a 6-digit RÚIAN code', path);
     municipality = Number(values.municipality);
   }
-  const started = Date.now();
-  const report = await importFile(db, {
-    path,
-    layerId: values.layer,
-    municipality,
-    srid,
-    encoding: values.encoding,
-    mapping: values.mapping ? loadMapping(resolve(io.cwd ?? process.cwd(), values.mapping)) : undefined,
-    dryRun: values['dry-run'],
-    onProgress: (n) => {
-      const s = (Date.now() - started) / 1000;
-      io.progress?.(`${n} features read, ${Math.round(n / Math.max(s, 0.001))}/s`);
-    },
-  });
+  const invalid = values['invalid-geometry'];
+  if (invalid !== undefined && invalid !== 'repair' && invalid !== 'reject') {
+    io.err('--invalid-geometry must be "repair" or "reject"');
+    return 2;
+  }
+  const progress = progressReporter(io);
+  let report: RunReport;
+  try {
+    report = await importFile(db, {
+      path,
+      layerId: values.layer,
+      municipality,
+      srid,
+      encoding: values.encoding,
+      mapping: values.mapping ? loadMapping(resolve(io.cwd ?? process.cwd(), values.mapping)) : undefined,
+      sourceLayer: values['source-layer'],
+      invalidGeometry: invalid,
+      dryRun: values['dry-run'],
+      trigger: 'cli',
+      onProgress: (n, total) => progress.update(n, total),
+    });
+  } finally {
+    progress.stop();
+  }
   printReport(report, io);
   return report.rejected > 0 ? 3 : 0;
+}
+
+async function importPlanCommand(args: string[], db: Kysely<any>, io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'dry-run': { type: 'boolean' } } });
+  if (!positionals[0]) {
+    io.err(`import-plan needs a folder\n${USAGE}`);
+    return 2;
+  }
+  const v = await importPlanVersion(db, resolve(io.cwd ?? process.cwd(), positionals[0]), { dryRun: values['dry-run'] });
+  io.out(`plan version ${v.versionId}: municipality ${v.municipality}, "${v.label}", effective ${v.effectiveFrom}${values['dry-run'] ? ' (dry run, nothing stored)' : ''}`);
+  for (const r of v.runs) printReport(r, io);
+  return v.runs.some((r) => r.rejected > 0) ? 3 : 0;
 }
 
 function printReport(r: RunReport, io: CliIo): void {
@@ -118,12 +197,12 @@ function printReport(r: RunReport, io: CliIo): void {
 
 async function runsCommand(args: string[], db: Kysely<any>, io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { layer: { type: 'string' } } });
-  const rows = await sql<Record<string, unknown>>`SELECT id, layer_id, status, started_at, read_count, inserted_count, updated_count,
+  const rows = await sql<Record<string, unknown>>`SELECT id, layer_id, status, started_at, duration_ms, read_count, inserted_count, updated_count,
       unchanged_count, deleted_count, rejected_count, source FROM etl_run
     ${values.layer ? sql`WHERE layer_id = ${values.layer}` : sql``} ORDER BY id DESC LIMIT 50`.execute(db);
-  io.out('id\tlayer\tstatus\tstarted\tread\tins\tupd\tsame\tdel\trej\tsource');
+  io.out('id\tlayer\tstatus\tstarted\tms\tread\tins\tupd\tsame\tdel\trej\tsource');
   for (const r of rows.rows)
-    io.out([r.id, r.layer_id, r.status, new Date(r.started_at as string).toISOString(), r.read_count, r.inserted_count, r.updated_count, r.unchanged_count, r.deleted_count, r.rejected_count, r.source].join('\t'));
+    io.out([r.id, r.layer_id, r.status, new Date(r.started_at as string).toISOString(), r.duration_ms ?? '', r.read_count, r.inserted_count, r.updated_count, r.unchanged_count, r.deleted_count, r.rejected_count, r.source].join('\t'));
   return 0;
 }
 
@@ -142,5 +221,50 @@ async function reportCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
   const rejects = await sql<Record<string, unknown>>`SELECT file, record, field, reason FROM etl_reject WHERE run_id = ${Number(id)} ORDER BY record`.execute(db);
   io.out('file\trecord\tfield\treason');
   for (const r of rejects.rows) io.out(`${r.file}\t${r.record}\t${r.field ?? ''}\t${r.reason}`);
+  return 0;
+}
+
+async function sourcesCommand(db: Kysely<any>, io: CliIo): Promise<number> {
+  const sources = loadSources();
+  await markStale(db, sources);
+  const state = new Map((await sql<Record<string, unknown>>`SELECT * FROM etl_source_state`.execute(db)).rows.map((r) => [r.name as string, r]));
+  io.out(`# ${sourcesFile()}`);
+  io.out('name\tlayer\tcron\tperiod_h\tlast_success\tstale\tattempts\tnext_retry\trunning_by\tlast_error');
+  const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : '-');
+  for (const s of sources) {
+    const st = state.get(s.name);
+    io.out([s.name, s.layer, s.cron, s.expectedPeriodHours, iso(st?.last_success_at), st?.stale ? 'STALE' : 'ok', st?.attempts ?? 0, iso(st?.next_retry_at), st?.running_by ?? '-', st?.last_error ?? ''].join('\t'));
+  }
+  return 0;
+}
+
+async function runSourceCommand(args: string[], db: Kysely<any>, io: CliIo): Promise<number> {
+  const source = loadSources().find((s) => s.name === args[0]);
+  if (!source) {
+    io.err(args[0] ? `no source "${args[0]}" in ${sourcesFile()}` : 'run-source needs a source name (see: npm run etl -- sources)');
+    return 2;
+  }
+  const out = await runSource(db, source);
+  if (out.status === 'busy') {
+    io.err(`source ${source.name} is already running (${out.runningBy})`);
+    return 1;
+  }
+  if (out.status === 'failed') {
+    io.err(`source ${source.name} failed: ${out.error}${out.nextRetryAt ? `; the scheduler retries at ${out.nextRetryAt.toISOString()}` : ''}`);
+    return 1;
+  }
+  printReport(out.report, io);
+  return out.report.rejected > 0 ? 3 : 0;
+}
+
+async function schedulerCommand(db: Kysely<any>, io: CliIo): Promise<number> {
+  const sources = loadSources();
+  io.out(`scheduler: ${sources.length} sources from ${sourcesFile()}; Ctrl+C stops`);
+  const scheduler = startScheduler(db, (l) => io.out(`${new Date().toISOString()} ${l}`), sources);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  scheduler.stop();
   return 0;
 }

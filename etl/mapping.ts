@@ -11,12 +11,33 @@ export interface FieldMapping {
   layer: string;
   /** vendor column holding a stable feature id (falls back to the format's own feature id) */
   idField?: string;
+  /**
+   * The source has no id column (JSÚPD PlochyRZV_p, ZastaveneUzemi_p): the id is a
+   * hash of the record's attributes and geometry, so an unchanged record keeps its id.
+   */
+  idFromContent?: boolean;
   /** schema attribute → vendor column */
   fields?: Record<string, string>;
   /** schema attribute → { vendor value → code } */
   values?: Record<string, Record<string, string>>;
+  /**
+   * schema attribute ← part of another vendor column: the first capture group of
+   * `pattern` (e.g. the JSÚPD id prefix "Z" of "Z12" gives the kind of change area)
+   */
+  derived?: Record<string, { from: string; pattern: string }>;
+  /** schema attribute → value used when the source has none (e.g. every cable of this vendor file lies underground) */
+  constants?: Record<string, string | number | boolean>;
   /** vendor column holding the RÚIAN municipality code */
   municipalityField?: string;
+  /** CSV: the coordinate columns and their CRS (otherwise guessed from the header) */
+  coordinates?: CoordinateColumns;
+}
+
+export interface CoordinateColumns {
+  x: string;
+  y: string;
+  /** `EPSG:5514`, `EPSG:4326`, … */
+  srs?: string;
 }
 
 export function loadMapping(path: string): FieldMapping {
@@ -28,10 +49,17 @@ export function loadMapping(path: string): FieldMapping {
   }
   if (!m || typeof m !== 'object' || typeof (m as FieldMapping).layer !== 'string')
     throw new InputError('mapping must be an object with a "layer"', path);
+  for (const [attr, d] of Object.entries((m as FieldMapping).derived ?? {})) {
+    try {
+      new RegExp(d.pattern);
+    } catch {
+      throw new InputError(`mapping: derived.${attr}.pattern is not a regular expression`, path);
+    }
+  }
   return m as FieldMapping;
 }
 
-/** Applies the mapping to one record's vendor properties; case-insensitive column match. */
+/** Applies the mapping to one record's vendor properties; case-insensitive column match (JSÚPD `cash` = `CasH`). */
 export function mapProperties(
   props: Record<string, unknown>,
   attributeNames: string[],
@@ -44,18 +72,36 @@ export function mapProperties(
   };
   const out: Record<string, unknown> = {};
   for (const name of attributeNames) {
-    let v = get(mapping?.fields?.[name] ?? name);
+    let v: unknown;
+    const derived = mapping?.derived?.[name];
+    if (derived) {
+      const src = get(derived.from);
+      const m = src === undefined || src === null ? null : new RegExp(derived.pattern).exec(String(src));
+      v = m ? (m[1] ?? m[0]) : undefined;
+    } else v = get(mapping?.fields?.[name] ?? name);
     const vm = mapping?.values?.[name];
     if (vm && v !== undefined && v !== null) {
       const key = String(v).trim();
       if (key in vm) v = vm[key];
     }
+    if ((v === undefined || v === null || v === '') && mapping?.constants && name in mapping.constants) v = mapping.constants[name];
     out[name] = v;
   }
   return out;
 }
 
+/** Vendor columns the mapping does not use: reported once per run as a warning. */
+export function unusedColumns(columns: string[], attributeNames: string[], mapping: FieldMapping | undefined): string[] {
+  const used = new Set<string>();
+  for (const a of attributeNames) used.add((mapping?.fields?.[a] ?? a).toLowerCase());
+  for (const d of Object.values(mapping?.derived ?? {})) used.add(d.from.toLowerCase());
+  for (const c of [mapping?.idField, mapping?.municipalityField, mapping?.coordinates?.x, mapping?.coordinates?.y, 'id', 'source_id'])
+    if (c) used.add(c.toLowerCase());
+  return columns.filter((c) => !used.has(c.toLowerCase()));
+}
+
 export function vendorValue(props: Record<string, unknown>, column: string): unknown {
+  if (column in props) return props[column];
   const key = Object.keys(props).find((k) => k.toLowerCase() === column.toLowerCase());
   return key === undefined ? undefined : props[key];
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import { importFile, type RunReport } from './import.ts';
 import { loadMapping } from './mapping.ts';
+import { findPlanVersions, importPlanVersion } from './landuse.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -23,6 +24,21 @@ export async function seedIfEmpty(db: Kysely<any>, log: (msg: string) => void = 
     const r = await importFile(db, { path: s.path, layerId: s.layer, mapping });
     log(`seed: ${s.layer}: ${r.inserted} features imported (run ${r.runId})`);
     reports.push(r);
+  }
+  reports.push(...(await seedLandUse(db, log)));
+  return reports;
+}
+
+/** Synthetic JSÚPD land-use plans (etl/samples/landuse): each version not yet imported, oldest first. */
+export async function seedLandUse(db: Kysely<any>, log: (msg: string) => void = () => {}): Promise<RunReport[]> {
+  const reports: RunReport[] = [];
+  for (const { dir, manifest: m } of findPlanVersions(join(here, 'samples/landuse'))) {
+    const done = await sql`SELECT 1 FROM landuse_plan_version
+      WHERE municipality_code = ${m.municipality} AND label = ${m.label} AND effective_from = ${m.effectiveFrom}::date`.execute(db);
+    if (done.rows.length > 0) continue;
+    const v = await importPlanVersion(db, dir, { manifest: m });
+    log(`seed: land-use plan ${m.municipality} "${m.label}" (${m.effectiveFrom}, synthetic): ${v.runs.reduce((n, r) => n + r.inserted, 0)} features`);
+    reports.push(...v.runs);
   }
   return reports;
 }

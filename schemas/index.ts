@@ -1,13 +1,37 @@
 import type { Attribute, LayerSchema } from './types.ts';
 import { obce } from './layers/obce.ts';
 import { stanovisteTridenehoOdpadu } from './layers/stanoviste-trideneho-odpadu.ts';
+import { upZastaveneUzemi } from './layers/up-zastavene-uzemi.ts';
+import { upPlochyRzv } from './layers/up-plochy-rzv.ts';
+import { upPlochyZmen } from './layers/up-plochy-zmen.ts';
+import { upKoridory } from './layers/up-koridory.ts';
+import { upVpsVpo } from './layers/up-vps-vpo.ts';
+import { upVpsVpoLinie } from './layers/up-vps-vpo-linie.ts';
+import { zelenePlochy } from './layers/zelene-plochy.ts';
+import { komunikace } from './layers/komunikace.ts';
+import { parkoviste } from './layers/parkoviste.ts';
+import { hrobovaMista } from './layers/hrobova-mista.ts';
+import { destovaKanalizace } from './layers/destova-kanalizace.ts';
+import { kabeloveVedeniVo } from './layers/kabelove-vedeni-vo.ts';
+import { stromy } from './layers/stromy.ts';
+import { detskaHriste } from './layers/detska-hriste.ts';
+import { mobiliar } from './layers/mobiliar.ts';
+import { dopravniZnacky } from './layers/dopravni-znacky.ts';
+import { svetelneBody } from './layers/svetelne-body.ts';
+import { kamery } from './layers/kamery.ts';
 import { senzory } from './layers/senzory.ts';
 import { verejneInformace } from './layers/verejne-informace.ts';
 
 export type * from './types.ts';
 
 /** Every layer type of the geoportal, in map drawing order (bottom first). */
-export const layers: readonly LayerSchema[] = [obce, stanovisteTridenehoOdpadu, verejneInformace, senzory];
+export const layers: readonly LayerSchema[] = [
+  obce,
+  // land-use plan (JSÚPD), pasport areas, lines, then points
+  upZastaveneUzemi, upPlochyRzv, upPlochyZmen, upKoridory, upVpsVpo, upVpsVpoLinie,
+  zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo,
+  stromy, detskaHriste, mobiliar, dopravniZnacky, svetelneBody, kamery,
+  stanovisteTridenehoOdpadu, verejneInformace, senzory];
 
 const byId = new Map(layers.map((l) => [l.id, l]));
 

@@ -2,13 +2,38 @@ import { extname, basename } from 'node:path';
 import { InputError } from '../errors.ts';
 import { openGeoJson } from './geojson.ts';
 import { openShapefile } from './shapefile.ts';
-import type { SourceReader } from './types.ts';
+import { openGeoPackage } from './geopackage.ts';
+import { openCsv } from './csv.ts';
+import { unpackZip } from './zip.ts';
+import type { OpenOptions, SourceReader } from './types.ts';
 
-export type { SourceReader, SourceRecord } from './types.ts';
+export type { SourceReader, SourceRecord, OpenOptions } from './types.ts';
 
-export async function openSource(path: string, opts: { encoding?: string } = {}): Promise<SourceReader> {
+/** Picks the reader by file extension; a zip is unpacked first and its data file read. */
+export async function openSource(path: string, opts: OpenOptions = {}): Promise<SourceReader> {
   const ext = extname(path).toLowerCase();
-  if (ext === '.geojson' || ext === '.json') return openGeoJson(path);
+  if (ext === '.zip') {
+    const { dataFile, cleanup } = await unpackZip(path, { limits: opts.zipLimits, sourceLayer: opts.sourceLayer });
+    try {
+      const inner = await openSource(dataFile, { ...opts, sourceLayer: extname(dataFile).toLowerCase() === '.gpkg' ? opts.sourceLayer : undefined });
+      return {
+        ...inner,
+        file: `${basename(path)}/${inner.file}`,
+        records: () => inner.records(),
+        async close() {
+          await inner.close?.();
+          cleanup();
+        },
+      };
+    } catch (e) {
+      cleanup();
+      if (e instanceof InputError) throw new InputError(e.message, `${basename(path)}/${e.file}`);
+      throw e;
+    }
+  }
+  if (ext === '.geojson' || ext === '.json') return openGeoJson(path, { streamAbove: opts.streamGeoJsonAbove });
   if (ext === '.shp') return openShapefile(path, opts);
-  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON or Shapefile expected)`, basename(path));
+  if (ext === '.gpkg') return openGeoPackage(path, opts);
+  if (ext === '.csv' || ext === '.txt') return openCsv(path, opts);
+  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON, Shapefile, zipped Shapefile, GeoPackage or CSV expected)`, basename(path));
 }

@@ -1,17 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import * as shapefile from 'shapefile';
 import { InputError } from '../errors.ts';
 import { crsFromPrj } from '../crs.ts';
 import type { SourceReader } from './types.ts';
 
-/** ESRI Shapefile: .shp + .dbf required, CRS from .prj, DBF encoding from .cpg (or the operator). */
+/**
+ * ESRI Shapefile: .shp + .dbf required, CRS from .prj, DBF encoding from .cpg,
+ * else the operator's `--encoding`, else windows-1250 (Czech exports without .cpg).
+ */
 export async function openShapefile(path: string, opts: { encoding?: string } = {}): Promise<SourceReader> {
   const file = basename(path);
   const stem = path.replace(/\.shp$/i, '');
   const sidecar = (ext: string) => [ext, ext.toUpperCase()].map((e) => stem + e).find((p) => existsSync(p));
   const dbf = sidecar('.dbf');
   if (!dbf) throw new InputError('the .dbf file with the attributes is missing', file);
+  if (statSync(path).size < 100) throw new InputError('the .shp file is shorter than its 100-byte header (truncated)', file);
   const prj = sidecar('.prj');
   const srid = prj ? crsFromPrj(readFileSync(prj, 'utf8')) : undefined;
   if (prj && srid === undefined) throw new InputError(`unknown CRS in ${basename(prj)}`, file);
@@ -22,9 +26,13 @@ export async function openShapefile(path: string, opts: { encoding?: string } = 
   } catch {
     throw new InputError(`unknown text encoding "${encoding}"`, file);
   }
+  const shx = sidecar('.shx');
+  const count = shx ? Math.max(0, (statSync(shx).size - 100) / 8) : undefined;
   return {
     file,
     srid,
+    count,
+    encoding,
     async *records() {
       let source;
       try {
@@ -44,6 +52,8 @@ export async function openShapefile(path: string, opts: { encoding?: string } = 
         record++;
         yield { record, properties: r.value.properties ?? {}, geometry: r.value.geometry ?? null };
       }
+      if (count !== undefined && record < count)
+        throw new InputError(`shapefile is damaged: the index lists ${count} records but the .shp holds ${record} (truncated?)`, file);
     },
   };
 }

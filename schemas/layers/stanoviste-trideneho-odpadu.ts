@@ -56,6 +56,41 @@ export const stanovisteTridenehoOdpadu: LayerSchema = {
       inTiles: true,
     },
     {
+      name: 'typ_nadob',
+      type: 'code',
+      label: { cs: 'Typ nádob', en: 'Container type' },
+      codeList: [
+        { code: 'nadzemni', label: { cs: 'nadzemní kontejnery', en: 'above-ground containers' }, color: '#1b7f3b' },
+        { code: 'zvon', label: { cs: 'zvony', en: 'bell containers' }, color: '#2b83ba' },
+        { code: 'polopodzemni', label: { cs: 'polopodzemní', en: 'semi-underground' }, color: '#756bb1' },
+        { code: 'podzemni', label: { cs: 'podzemní', en: 'underground' }, color: '#54278f' },
+      ],
+    },
+    { name: 'objem_nadoby', type: 'integer', label: { cs: 'Typický objem nádoby', en: 'Typical container volume' }, min: 0, max: 10_000, unit: 'l' },
+    { name: 'objem_celkem', type: 'integer', label: { cs: 'Celkový objem nádob', en: 'Total container volume' }, min: 0, max: 200_000, unit: 'l' },
+    // containers per waste fraction (komodita), as the OFN-style waste-site datasets of Czech cities list them
+    ...(
+      [
+        ['papir', 'papír', 'paper'],
+        ['plast', 'plasty', 'plastics'],
+        ['sklo_barevne', 'sklo barevné', 'coloured glass'],
+        ['sklo_cire', 'sklo čiré', 'clear glass'],
+        ['kovy', 'kovy', 'metals'],
+        ['napojove_kartony', 'nápojové kartony', 'beverage cartons'],
+        ['bio', 'bioodpad', 'biowaste'],
+        ['textil', 'textil', 'textiles'],
+        ['elektro', 'drobný elektroodpad', 'small electrical waste'],
+        ['oleje', 'jedlé oleje a tuky', 'cooking oil'],
+      ] as const
+    ).map(([k, cs, en]) => ({
+      name: `pocet_${k}`,
+      type: 'integer' as const,
+      label: { cs: `Nádoby – ${cs}`, en: `Containers – ${en}` },
+      min: 0,
+      max: 50,
+      unit: 'ks',
+    })),
+    {
       name: 'stav',
       type: 'code',
       label: { cs: 'Technický stav', en: 'Condition' },

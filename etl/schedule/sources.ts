@@ -1,0 +1,65 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cron } from 'croner';
+import { getLayer } from '../../schemas/index.ts';
+import { InputError } from '../errors.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** One scheduled source of etl/sources.json (or the file named by ETL_SOURCES). */
+export interface SourceConfig {
+  name: string;
+  /** local file (relative to the repository root) … */
+  path?: string;
+  /** … or an http(s) URL downloaded on every run */
+  url?: string;
+  layer: string;
+  mapping?: string;
+  municipality?: number;
+  srs?: string;
+  encoding?: string;
+  /** cron expression (croner syntax, local time) */
+  cron: string;
+  /** no successful run for this long → the source is stale */
+  expectedPeriodHours: number;
+  /** download limit for URLs, bytes (default 512 MiB) */
+  maxBytes?: number;
+}
+
+export function sourcesFile(): string {
+  return process.env.ETL_SOURCES ? resolve(process.env.ETL_SOURCES) : join(root, 'etl/sources.json');
+}
+
+/** Reads and checks the source list; a broken config is refused as a whole. */
+export function loadSources(file = sourcesFile()): SourceConfig[] {
+  if (!existsSync(file)) return [];
+  let doc: { sources?: SourceConfig[] };
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8')) as { sources?: SourceConfig[] };
+  } catch (e) {
+    throw new InputError(`not valid JSON: ${(e as Error).message}`, file);
+  }
+  const list = doc.sources ?? [];
+  const names = new Set<string>();
+  for (const s of list) {
+    const where = `${file}: source "${s.name}"`;
+    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(s.name ?? '')) throw new InputError(`source name must be lower-case letters, digits and dashes`, where);
+    if (names.has(s.name)) throw new InputError('duplicate source name', where);
+    names.add(s.name);
+    if (!!s.path === !!s.url) throw new InputError('give exactly one of "path" and "url"', where);
+    if (s.url && !/^https?:\/\//i.test(s.url)) throw new InputError('url must be http(s)', where);
+    if (!getLayer(s.layer)) throw new InputError(`unknown layer "${s.layer}"`, where);
+    try {
+      new Cron(s.cron, { paused: true });
+    } catch (e) {
+      throw new InputError(`invalid cron expression "${s.cron}": ${(e as Error).message}`, where);
+    }
+    if (!(s.expectedPeriodHours > 0)) throw new InputError('expectedPeriodHours must be positive', where);
+  }
+  return list;
+}
+
+export function resolveRepoPath(p: string): string {
+  return isAbsolute(p) ? p : join(root, p);
+}

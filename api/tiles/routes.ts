@@ -64,7 +64,9 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
     if (!tile) {
       const epoch = cache.epoch;
       const raw = layers.length ? await encode(database.db, layers, t) : EMPTY;
-      tile = { raw, gz: raw.length ? gzipSync(raw, { level: 6 }) : EMPTY, etag: `"${createHash('sha1').update(raw).digest('base64url')}"` };
+      // compressed once for the cache; uncached, only when this client takes gzip
+      const wantGz = raw.length > 0 && (cache.enabled || ctx.acceptsEncodings('gzip', 'identity') === 'gzip');
+      tile = { raw, gz: wantGz ? gzipSync(raw, { level: 6 }) : EMPTY, etag: `"${createHash('sha1').update(raw).digest('base64url')}"` };
       if (layers.length && cache.enabled) await cache.set(key, tile, epoch);
     }
     ctx.type = MVT;

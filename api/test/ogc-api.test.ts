@@ -183,6 +183,33 @@ describe.each(testBackends())('OGC API on %s', (backend) => {
     expect((await db(sql`true`)).length).toBe(25);
   });
 
+  it('answers datetime and temporal CQL2 on a time-bearing layer, and tiles show only what is valid now', async () => {
+    const INFO = 'verejne-informace';
+    const info = getLayer(INFO)!;
+    expect(info.temporal).toEqual({ start: 'platnost_od', end: 'platnost_do' });
+    const ins = async (name: string, od: string, ddo: string | null) =>
+      (await sql<{ fid: number }>`INSERT INTO layer_verejne_informace (source_id, municipality_code, nazev, platnost_od, platnost_do, geom, content_hash)
+        VALUES (${'t-' + name}, 563099, ${name}, ${od}::date, ${ddo}::date, ST_SetSRID(ST_Point(13.20011, 50.35011), 4326), 'x') RETURNING fid`.execute(database.db)).rows[0]!.fid;
+    const past = await ins('minulé', '2020-01-01', '2020-12-31');
+    const now = await ins('platné', '2024-01-01', null);
+    const future = await ins('budoucí', '2999-01-01', '2999-12-31');
+    const ids = async (q: string) =>
+      ((await api().get(`/api/collections/${INFO}/items?bbox=13.2,50.35,13.2002,50.3502&${q}`).expect(200)).body.features as { id: number }[]).map((f) => f.id).sort((a, b) => a - b);
+    expect(await ids('datetime=2020-06-01')).toEqual([past]);
+    expect(await ids('datetime=2025-01-01T00:00:00Z/..')).toEqual([now, future].sort((a, b) => a - b));
+    expect(await ids('datetime=../2019-12-31')).toEqual([]);
+    const f = (t: string) => `filter=${encodeURIComponent(t)}`;
+    expect(await ids(f("T_INTERSECTS(INTERVAL(platnost_od, platnost_do), INTERVAL('2020-06-01', '2020-07-01'))"))).toEqual([past]);
+    expect(await ids(f("T_AFTER(platnost_od, DATE('2500-01-01'))"))).toEqual([future]);
+    expect(await ids(f("platnost_do < TIMESTAMP('2021-01-01T00:00:00Z')"))).toEqual([past]);
+    expect(await ids(f("T_DURING(INTERVAL(platnost_od, platnost_do), INTERVAL('2023-01-01', '..'))"))).toEqual([future]);
+    const col = await api().get(`/api/collections/${INFO}`).expect(200);
+    expect(col.body.extent.temporal.interval[0][1]).toBeNull();
+    const t = tileFor(13.20011, 50.35011, 15);
+    const tile = await api().get(`/api/tiles/${INFO}/${t.z}/${t.x}/${t.y}.mvt`).buffer(true).parse(binary).expect(200);
+    expect(decodeTile(tile.body as Buffer)[INFO]!.map((x) => x.id)).toEqual([now]);
+  });
+
   it('publishes queryables generated from the schema', async () => {
     const res = await api().get(`/api/collections/${SITES}/queryables`).expect(200).expect('Content-Type', /application\/schema\+json/);
     expect(Object.keys(res.body.properties)).toEqual(['geometry', ...featureProperties(getLayer(SITES)!).map((p) => p.name)]);

@@ -60,6 +60,8 @@ export interface RunReport {
   warnings: string[];
   rejects: Reject[];
   durationMs: number;
+  /** milliseconds per phase (stage, checks, publish): where a run spends its time */
+  phases?: Record<string, number>;
   error?: string;
 }
 
@@ -216,6 +218,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   };
 
   let checkedColumns = false;
+  const stagingStarted = performance.now();
   const prefix = opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '';
   for await (const rec of source.records()) {
     report.read++;
@@ -280,6 +283,15 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   }
   await flush();
   await pending;
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark);
+    mark = now;
+  };
+  phases.stage = Math.round(performance.now() - stagingStarted);
+  report.phases = phases;
   opts.onProgress?.(report.read, source.count ?? report.read);
   if (report.read === 0) throw new InputError('the source holds no features', source.file);
 
@@ -289,8 +301,11 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   for (const d of dups.rows)
     reject(d.record, mapping?.idFromContent ? 'geometry' : (idField ?? 'id'), `duplicate source id "${d.source_id.slice(prefix.length)}"`, d.source_id);
 
+  phase('duplicates');
   await repairGeometries(trx, p, rejectedIds);
+  phase('geometry');
   if (layer.perMunicipality) await assignMunicipalities(trx, opts.municipality, report);
+  phase('municipalities');
 
   const setCols = sql.join(attrs.map((a) => sql`${sql.raw(a)} = EXCLUDED.${sql.raw(a)}`));
   const upsert = await sql<{ inserted: number; updated: number }>`
@@ -307,6 +322,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   report.updated = upsert.rows[0]!.updated;
   const staged = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM etl_stage`.execute(trx)).rows[0]!.n;
   report.unchanged = staged - report.inserted - report.updated;
+  phase('upsert');
 
   // Features absent from the new file are withdrawn, except those whose new record was rejected.
   const scope = opts.municipality !== undefined && layer.perMunicipality ? sql`AND municipality_code = ${opts.municipality}` : sql``;
@@ -315,6 +331,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
     DELETE FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = t.source_id)
     ${kept.length ? sql`AND NOT (t.source_id = ANY(${kept}::text[]))` : sql``} ${scope}`.execute(trx);
   report.deleted = Number(deleted.numAffectedRows ?? 0);
+  phase('withdraw');
 
   await sql`UPDATE layer_state SET feature_count = (SELECT count(*) FROM ${table}), last_run_id = ${report.runId}
     WHERE layer_id = ${layer.id}`.execute(trx);

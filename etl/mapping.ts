@@ -84,6 +84,8 @@ export function mapProperties(
       const key = String(v).trim();
       if (key in vm) v = vm[key];
     }
+    // DBF and GeoPackage date fields arrive as Date objects: the schema's dates are YYYY-MM-DD
+    if (v instanceof Date) v = Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
     if ((v === undefined || v === null || v === '') && mapping?.constants && name in mapping.constants) v = mapping.constants[name];
     out[name] = v;
   }

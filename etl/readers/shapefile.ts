@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import * as shapefile from 'shapefile';
+import { DamagedError, openDbf, readShapes } from './shp-parse.ts';
 import { InputError } from '../errors.ts';
 import { crsFromPrj } from '../crs.ts';
 import type { SourceReader } from './types.ts';
@@ -34,23 +34,36 @@ export async function openShapefile(path: string, opts: { encoding?: string } = 
     count,
     encoding,
     async *records() {
-      let source;
+      let table;
       try {
-        source = await shapefile.open(path, dbf, { encoding });
+        table = await openDbf(dbf, encoding);
       } catch (e) {
-        throw new InputError(`cannot read shapefile: ${(e as Error).message}`, file);
+        throw new InputError(`cannot read ${basename(dbf)}: ${(e as Error).message}`, file);
       }
+      const rows = table.rows();
+      let pending: (Record<string, unknown> | null)[] = [];
+      let at = 0;
       let record = 0;
-      while (true) {
-        let r;
-        try {
-          r = await source.read();
-        } catch (e) {
-          throw new InputError(`shapefile is damaged after record ${record}: ${(e as Error).message}`, file);
+      try {
+        for await (const shapes of readShapes(path)) {
+          for (const geometry of shapes) {
+            if (at >= pending.length) {
+              const next = await rows.next();
+              if (next.done) throw new DamagedError(`the .dbf has fewer records (${table.count}) than the .shp`);
+              pending = next.value;
+              at = 0;
+            }
+            const props = pending[at++];
+            record++;
+            if (props === null || props === undefined) continue; // deleted in the .dbf
+            yield { record, properties: props, geometry };
+          }
         }
-        if (r.done) break;
-        record++;
-        yield { record, properties: r.value.properties ?? {}, geometry: r.value.geometry ?? null };
+      } catch (e) {
+        if (e instanceof InputError) throw e;
+        throw new InputError(`shapefile is damaged after record ${record}: ${(e as Error).message}`, file);
+      } finally {
+        await rows.return(undefined);
       }
       if (count !== undefined && record < count)
         throw new InputError(`shapefile is damaged: the index lists ${count} records but the .shp holds ${record} (truncated?)`, file);

@@ -1,0 +1,118 @@
+/**
+ * Downloads: export a ≥100,000-feature layer in each format with our streaming
+ * writers vs GDAL's `ogr2ogr` exporting the same PostGIS table to the same
+ * format, on the real server. Each export runs in its own process so peak RSS
+ * (VmHWM from /proc, sampled every 10 ms) is that export's alone.
+ * Rate ratio = ogr2ogr time / our time (≥ 1: we are at least as fast).
+ * Set BENCH_FEATURES=1000000 to check memory stays flat at a million.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { openDatabase } from '../sql/connection.ts';
+import { migrate } from '../sql/migrate.ts';
+import { getLayer, tableName } from '../schemas/index.ts';
+import { FORMATS, getFormat, type FormatId } from '../api/downloads/formats.ts';
+import { WRITERS } from '../api/downloads/cache.ts';
+
+export const description = 'layer export per format (GeoJSON, CSV, GeoPackage, Shapefile zip, FlatGeobuf) vs ogr2ogr from the same PostGIS table: rate and peak RSS';
+
+const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const FEATURES = Number(process.env.BENCH_FEATURES ?? 100_000);
+const LAYER = getLayer('stanoviste-trideneho-odpadu')!;
+const self = fileURLToPath(import.meta.url);
+
+const OGR: Record<FormatId, { driver: string; ext: string; lco: string[] }> = {
+  geojson: { driver: 'GeoJSON', ext: 'geojson', lco: [] },
+  csv: { driver: 'CSV', ext: 'csv', lco: ['-lco', 'GEOMETRY=AS_XY'] },
+  gpkg: { driver: 'GPKG', ext: 'gpkg', lco: ['-lco', 'SPATIAL_INDEX=NO'] },
+  shp: { driver: 'ESRI Shapefile', ext: 'shp.zip', lco: [] },
+  fgb: { driver: 'FlatGeobuf', ext: 'fgb', lco: ['-lco', 'SPATIAL_INDEX=NO'] },
+};
+
+/** Runs a command, sampling its peak resident set; resolves with wall time and VmHWM. */
+function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; peakMb: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const p = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let peak = 0;
+    let stdout = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'));
+        if (m) peak = Math.max(peak, Number(m[1]));
+      } catch {
+        /* exited */
+      }
+    }, 10);
+    p.on('error', reject);
+    p.on('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) reject(new Error(`${cmd} exited with ${code}`));
+      else resolve({ ms: performance.now() - t0, peakMb: peak / 1024, stdout });
+    });
+  });
+}
+
+/** Child mode: one export with our writer; prints its own export time (startup excluded) and VmHWM. */
+async function child(schema: string, format: FormatId, out: string): Promise<void> {
+  const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 2 });
+  const t0 = performance.now();
+  await WRITERS[format](database.db, LAYER, {}, out);
+  const ms = performance.now() - t0;
+  await database.close();
+  console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+export async function run(): Promise<void> {
+  const schema = `bench_dl_${randomBytes(4).toString('hex')}`;
+  const admin = await openDatabase({ databaseUrl: URL_, poolSize: 1 });
+  await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+  const work = mkdtempSync(join(tmpdir(), 'bench-dl-'));
+  const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 2 });
+  try {
+    await migrate(database.db);
+    const t = sql.raw(tableName(LAYER));
+    // deterministic sites scattered over ORP Chomutov
+    await sql`INSERT INTO ${t} (source_id, municipality_code, cislo_stanoviste, nazev, pristup, pocet_kontejneru, stav, poznamka, geom, content_hash)
+      SELECT 'b' || i, 562971, 'S-' || i, 'Stanoviště č. ' || i || ', Chomutov', CASE WHEN i % 3 = 0 THEN 'obyvatelum-domu' ELSE 'volne' END,
+             i % 9, ((i % 5) + 1)::text, CASE WHEN i % 7 = 0 THEN 'poznámka ' || i END,
+             ST_SetSRID(ST_MakePoint(13.2 + ((i * 7919) % 100000) / 100000.0 * 0.4, 50.4 + ((i * 104729) % 100000) / 100000.0 * 0.2), 4326), md5(i::text)
+      FROM generate_series(1, ${FEATURES}) i`.execute(database.db);
+    await sql`ANALYZE ${t}`.execute(database.db);
+    const u = new URL(URL_);
+    const pgConn = `PG:host=${u.hostname} port=${u.port || 5432} user=${decodeURIComponent(u.username)} dbname=${u.pathname.slice(1)} active_schema=${schema}`;
+    console.log(`  ${FEATURES.toLocaleString('en')} point features; ours = child node process (startup excluded from time), ogr2ogr = whole process`);
+    console.log('  format      ours s   ogr2ogr s  rate ratio   ours MB  ogr2ogr MB  RSS ratio   ours size  ogr size');
+    for (const f of FORMATS) {
+      const ours = join(work, `ours.${f.ext}`);
+      const r = await measured(process.execPath, ['--import', 'tsx', self, '--child', schema, f.id, ours]);
+      const reported = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number };
+      const o = OGR[f.id];
+      const theirs = join(work, `ogr.${o.ext}`);
+      const g = await measured('ogr2ogr', ['-f', o.driver, ...o.lco, theirs, pgConn, tableName(LAYER)]);
+      const oursMb = Math.max(reported.maxRssMb, r.peakMb);
+      console.log(
+        `  ${f.id.padEnd(9)} ${(reported.ms / 1000).toFixed(2).padStart(7)} ${(g.ms / 1000).toFixed(2).padStart(10)} ${(g.ms / reported.ms).toFixed(2).padStart(10)}` +
+          ` ${oursMb.toFixed(0).padStart(9)} ${g.peakMb.toFixed(0).padStart(11)} ${(oursMb / g.peakMb).toFixed(2).padStart(10)}` +
+          ` ${(statSync(ours).size / 1e6).toFixed(1).padStart(10)}MB ${(statSync(theirs).size / 1e6).toFixed(1).padStart(7)}MB`,
+      );
+    }
+  } finally {
+    await database.close();
+    await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+    await admin.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === self && process.argv[2] === '--child') {
+  const [, , , schema, format, out] = process.argv;
+  if (!getFormat(format!)) throw new Error(`unknown format ${format}`);
+  await child(schema!, format as FormatId, out!);
+}

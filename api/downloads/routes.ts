@@ -5,6 +5,9 @@ import type { Context } from 'koa';
 import { getLayer, type LayerSchema } from '../../schemas/index.ts';
 import { BadParameter, NotFound } from '../problem.ts';
 import { parseBbox, single } from '../features/params.ts';
+import { compileCql2 } from '../features/cql2/compile.ts';
+import { parseCql2Text, type Cql2Json } from '../features/cql2/parse-text.ts';
+import { parseCrs } from '../features/crs.ts';
 import { parseDownloadName, type DownloadFormat } from './formats.ts';
 import type { DownloadCache } from './cache.ts';
 
@@ -20,25 +23,48 @@ function parseMunicipality(raw: string): number {
   return Number(raw);
 }
 
+/** CQL2 `filter` (text or JSON, as on the items API), compiled by the API's own CQL2 compiler. */
+function parseFilter(q: Record<string, string | string[] | undefined>, layer: LayerSchema) {
+  const text = single(q, 'filter');
+  if (text === undefined) return undefined;
+  const lang = single(q, 'filter-lang') ?? 'cql2-text';
+  let tree: Cql2Json;
+  if (lang === 'cql2-text' || lang === 'cql-text') tree = parseCql2Text(text);
+  else if (lang === 'cql2-json') {
+    try {
+      tree = JSON.parse(text) as Cql2Json;
+    } catch {
+      throw new BadParameter('filter', 'filter is not valid JSON');
+    }
+  } else throw new BadParameter('filter-lang', 'filter-lang must be cql2-text or cql2-json');
+  return compileCql2(tree, { layer, filterCrs: parseCrs('filter-crs', single(q, 'filter-crs')) });
+}
+
 /**
  * Downloads of whole layers and of one municipality's part, in five formats.
- * `bbox` is supported; a CQL2 `filter` is refused until the API's CQL2
- * compiler exists (api/features), rather than silently ignored.
+ * `bbox` and a CQL2 `filter` select features; such downloads are generated
+ * for the request and not cached.
  */
 export function downloadRoutes(cache: DownloadCache): Router {
   const router = new Router();
 
   const send = async (ctx: Context, layer: LayerSchema, format: DownloadFormat, municipality?: number) => {
     const q = ctx.query as Record<string, string | string[] | undefined>;
-    if (single(q, 'filter') !== undefined)
-      throw new BadParameter('filter', 'CQL2 filters are not supported on downloads yet; use bbox, or the items API');
     const bbox = parseBbox(single(q, 'bbox'));
+    const filter = parseFilter(q, layer);
     if (municipality !== undefined && !layer.perMunicipality)
       throw new NotFound(`layer "${layer.id}" is not split by municipality`);
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.set('Access-Control-Expose-Headers', 'ETag, Last-Modified, Content-Disposition, Content-Length');
-    if (bbox) {
-      const f = await cache.temporary(layer, format, { municipality, bbox });
+    if (bbox || filter) {
+      let f: Awaited<ReturnType<DownloadCache['temporary']>>;
+      try {
+        f = await cache.temporary(layer, format, { municipality, bbox, filter });
+      } catch (e) {
+        // PostgreSQL refusing a value of the filter (bad date, bad geometry) is still the client's input
+        if (String((e as { code?: string }).code ?? '').startsWith('22')) throw new BadParameter('filter', (e as Error).message);
+        throw e;
+      }
       ctx.type = format.mediaType;
       ctx.length = f.bytes;
       ctx.set('Content-Disposition', `attachment; filename="${f.name}"`);

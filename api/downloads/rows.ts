@@ -22,6 +22,8 @@ export interface ExportSelection {
   /** RÚIAN code: only that municipality's features (pasports) */
   municipality?: number;
   bbox?: Bbox;
+  /** compiled CQL2 filter over the table aliased `t` (api/features/cql2) */
+  filter?: RawBuilder<unknown>;
 }
 
 export interface GeometryWanted {
@@ -59,6 +61,7 @@ export function selectionWhere(layer: LayerSchema, sel: ExportSelection): RawBui
     conds.push(layer.perMunicipality ? sql`t.municipality_code = ${sel.municipality}` : sql`false`);
   }
   if (sel.bbox) conds.push(sql`t.geom && ST_MakeEnvelope(${sel.bbox[0]}, ${sel.bbox[1]}, ${sel.bbox[2]}, ${sel.bbox[3]}, 4326)`);
+  if (sel.filter) conds.push(sql`(${sel.filter})`);
   return sql.join(conds, sql` AND `);
 }
 

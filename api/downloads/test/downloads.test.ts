@@ -165,6 +165,15 @@ describe.runIf(gdalAvailable()).each(testBackends())('downloads on %s read back 
     expect(ogrCount(boxed.path, FORMATS.find((f) => f.id === 'fgb')!)).toBe(inBox.rows[0]!.n);
     expect(inBox.rows[0]!.n).toBeGreaterThan(0);
     expect(inBox.rows[0]!.n).toBeLessThan(n + 1000);
+    // CQL2 through the API's compiler, combined with a municipality
+    const many = await sql<{ n: number }>`SELECT count(*)::int AS n FROM layer_stanoviste_trideneho_odpadu WHERE pocet_kontejneru >= 3 AND municipality_code = ${k}`.execute(database.db);
+    const filtered = await fetchFile(`/api/downloads/obec/${k}/stanoviste-trideneho-odpadu.csv?filter=${encodeURIComponent('pocet_kontejneru >= 3')}`, 'filtered.csv');
+    expect(filtered.res.status).toBe(200);
+    expect(ogrCount(filtered.path, FORMATS.find((f) => f.id === 'csv')!)).toBe(many.rows[0]!.n);
+    expect(many.rows[0]!.n).toBeGreaterThan(0);
+    expect(many.rows[0]!.n).toBeLessThan(n);
+    const badFilter = await api().get(`/api/downloads/obce.geojson?filter=${encodeURIComponent('neexistuje = 1')}`).expect(400);
+    expect(badFilter.body.parameter).toBe('filter');
     const bad = await api().get('/api/downloads/obce.geojson?bbox=1,2,3').expect(400);
     expect(bad.headers['content-type']).toMatch(/problem\+json/);
     await api().get('/api/downloads/neni.geojson').expect(404);

@@ -55,9 +55,17 @@ export function opacityPaint(layer: LayerSchema, opacity: number): { id: string;
   ];
 }
 
-function styleLayers(layer: LayerSchema, today: string): LayerSpecification[] {
+/**
+ * The map layers that draw a schema layer. `source` defaults to our vector tiles;
+ * a GeoJSON source (e.g. an archived plan version) is drawn the same way with `geojson: true`.
+ */
+export function styleLayers(layer: LayerSchema, today: string, source: { id: string; geojson?: boolean; prefix?: string } = { id: layer.id }): LayerSpecification[] {
   const filter = temporalFilter(layer, today);
-  const base = { source: layer.id, 'source-layer': layer.id, minzoom: layer.minZoom, ...(filter ? { filter } : {}) };
+  const base = { source: source.id, ...(source.geojson ? {} : { 'source-layer': layer.id }), minzoom: source.geojson ? 0 : layer.minZoom, ...(filter ? { filter } : {}) };
+  return styleLayersOf(layer, base).map((l) => (source.prefix ? { ...l, id: source.prefix + l.id } : l));
+}
+
+function styleLayersOf(layer: LayerSchema, base: { source: string; 'source-layer'?: string; minzoom: number; filter?: FilterSpecification }): LayerSpecification[] {
   const g = layer.geometryType;
   if (g.endsWith('Polygon')) {
     const out: LayerSpecification[] = [

@@ -1,0 +1,2 @@
+// current items are fetched in the browser: "valid today" is the reader's today
+export const ssr = false;

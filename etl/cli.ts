@@ -190,6 +190,7 @@ function printReport(r: RunReport, io: CliIo): void {
   io.out(`run ${r.runId} ${r.status}: ${r.layerId} from ${r.source}`);
   io.out(`  read ${r.read}, inserted ${r.inserted}, updated ${r.updated}, unchanged ${r.unchanged}, deleted ${r.deleted}, rejected ${r.rejected} in ${(r.durationMs / 1000).toFixed(1)} s`);
   io.out(`  checksum sha256:${r.checksum}`);
+  if (r.phases) io.out(`  phases (ms): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const w of r.warnings) io.out(`  warning: ${w}`);
   for (const j of r.rejects.slice(0, 50)) io.out(`  reject: ${j.file} record ${j.record}${j.field ? ` field ${j.field}` : ''}: ${j.reason}`);
   if (r.rejects.length > 50) io.out(`  … ${r.rejects.length - 50} more rejects: npm run etl -- report ${r.runId}`);

@@ -1,0 +1,31 @@
+import { layers, type LayerSchema } from '$schemas/index.ts';
+import type { User } from '$lib/auth/client.ts';
+
+/** The layers the user may edit (mirrors api/auth/principal.ts canEditLayer; the server decides). */
+export function editableLayers(user: User): LayerSchema[] {
+  return layers.filter((l) => {
+    switch (user.role) {
+      case 'admin':
+        return true;
+      case 'department_editor':
+        return user.layers.includes(l.id);
+      case 'municipality_editor':
+        return l.perMunicipality;
+      case 'reader':
+        return false;
+    }
+  });
+}
+
+/** The pasport preferred when several are editable: street lights, then waste sites, then the first. */
+export function defaultLayer(list: LayerSchema[]): LayerSchema | undefined {
+  return list.find((l) => l.id === 'svetelne-body') ?? list.find((l) => l.id === 'stanoviste-trideneho-odpadu') ?? list[0];
+}
+
+export type DrawMode = 'point' | 'linestring' | 'polygon';
+
+export function drawModeOf(layer: LayerSchema): DrawMode {
+  if (layer.geometryType.endsWith('Point')) return 'point';
+  if (layer.geometryType.endsWith('LineString')) return 'linestring';
+  return 'polygon';
+}

@@ -37,6 +37,7 @@ export function loadGeometry(draw: TerraDraw, geometry: Geometry): boolean {
     if (g.coordinates.length !== 1) return false;
     g = g.type === 'MultiPoint' ? { type: 'Point', coordinates: g.coordinates[0]! } : g.type === 'MultiLineString' ? { type: 'LineString', coordinates: g.coordinates[0]! } : { type: 'Polygon', coordinates: g.coordinates[0]! };
   }
+  if (g.type === 'GeometryCollection') return false;
   const mode = g.type === 'Point' ? 'point' : g.type === 'LineString' ? 'linestring' : g.type === 'Polygon' ? 'polygon' : undefined;
   if (!mode) return false;
   const id = crypto.randomUUID();

@@ -23,6 +23,7 @@ import {
 } from './params.ts';
 import { contentCrsHeader, CRS84, parseCrs, SUPPORTED_CRS } from './crs.ts';
 import { negotiate } from './negotiate.ts';
+import { canRead, type Principal } from '../auth/principal.ts';
 import { compileCql2 } from './cql2/compile.ts';
 import { parseCql2Text, type Cql2Json } from './cql2/parse-text.ts';
 import { queryablesDoc } from './queryables.ts';
@@ -91,10 +92,20 @@ function collectionDoc(base: string, layer: LayerSchema, meta: LayerMeta) {
   };
 }
 
-export function layerOr404(id: string): LayerSchema {
+/** The layer of a request; non-public layers exist only for signed-in users (api/auth). */
+export function layerOr404(id: string, ctx: Context): LayerSchema {
   const layer = getLayer(id);
-  if (!layer) throw new NotFound(`collection "${id.slice(0, 100)}" does not exist`);
+  if (!layer || !canRead(principal(ctx), layer)) throw new NotFound(`collection "${id.slice(0, 100)}" does not exist`);
   return layer;
+}
+
+export function principal(ctx: Context): Principal | undefined {
+  return (ctx.state as { principal?: Principal }).principal;
+}
+
+/** The layers this request may read. */
+export function readableLayers(ctx: Context): LayerSchema[] {
+  return layers.filter((l) => canRead(principal(ctx), l));
 }
 
 const q = (name: string, description: string, schema: Record<string, unknown>, extra: Partial<ParameterDef> = {}): ParameterDef => ({
@@ -208,11 +219,12 @@ export function featureApi(database: Database): DocumentedRouter {
     async (ctx: Context) => {
       ctx.type = negotiate(ctx, JSON_OFFERS);
       const base = apiBase(ctx);
-      const metas = await Promise.all(layers.map((l) => layerMeta(db, l)));
+      const visible = readableLayers(ctx);
+      const metas = await Promise.all(visible.map((l) => layerMeta(db, l)));
       ctx.body = {
         links: [{ href: `${base}/collections`, rel: 'self', type: JSON_TYPE }],
         crs: CRS_URIS,
-        collections: layers.map((l, i) => collectionDoc(base, l, metas[i]!)),
+        collections: visible.map((l, i) => collectionDoc(base, l, metas[i]!)),
       };
     },
   );
@@ -227,7 +239,7 @@ export function featureApi(database: Database): DocumentedRouter {
       responses: { '200': { description: 'The collection', content: { [JSON_TYPE]: {} } }, ...NOT_FOUND },
     },
     async (ctx: Context) => {
-      const layer = layerOr404(ctx.params.collectionId!);
+      const layer = layerOr404(ctx.params.collectionId!, ctx);
       ctx.type = negotiate(ctx, JSON_OFFERS);
       ctx.body = collectionDoc(apiBase(ctx), layer, await layerMeta(db, layer));
     },
@@ -243,7 +255,7 @@ export function featureApi(database: Database): DocumentedRouter {
       responses: { '200': { description: 'Queryables', content: { 'application/schema+json': {} } }, ...NOT_FOUND },
     },
     (ctx: Context) => {
-      const layer = layerOr404(ctx.params.collectionId!);
+      const layer = layerOr404(ctx.params.collectionId!, ctx);
       negotiate(ctx, { json: 'application/schema+json' });
       // clients that ask for plain JSON (GDAL) get it labelled so
       ctx.type = ctx.query.f === undefined && ctx.accepts('application/schema+json', JSON_TYPE) === JSON_TYPE ? JSON_TYPE : 'application/schema+json';
@@ -265,7 +277,7 @@ export function featureApi(database: Database): DocumentedRouter {
       },
     },
     async (ctx: Context) => {
-      const layer = layerOr404(ctx.params.collectionId!);
+      const layer = layerOr404(ctx.params.collectionId!, ctx);
       const qs = ctx.query as Record<string, string | string[] | undefined>;
       ctx.type = negotiate(ctx, GEOJSON_OFFERS);
       const limit = parseLimit(single(qs, 'limit'));
@@ -316,7 +328,7 @@ export function featureApi(database: Database): DocumentedRouter {
       responses: { '200': { description: 'GeoJSON Feature', content: { [GEOJSON]: {} }, headers: CONTENT_CRS }, ...BAD, ...NOT_FOUND },
     },
     async (ctx: Context) => {
-      const layer = layerOr404(ctx.params.collectionId!);
+      const layer = layerOr404(ctx.params.collectionId!, ctx);
       const qs = ctx.query as Record<string, string | string[] | undefined>;
       ctx.type = negotiate(ctx, GEOJSON_OFFERS);
       const crs = parseCrs('crs', single(qs, 'crs'));

@@ -252,6 +252,19 @@ describe.each(testBackends())('OGC API on %s', (backend) => {
     expect((await api().get('/api/search?q=a').expect(400)).body.parameter).toBe('q');
   });
 
+  it('hides non-public layers from anonymous readers in items, collections, queryables and tiles', async () => {
+    const hidden = layers.filter((l) => l.public === false);
+    expect(hidden.length).toBeGreaterThan(0);
+    const cols = await api().get('/api/collections').expect(200);
+    for (const l of hidden) {
+      expect(cols.body.collections.map((c: { id: string }) => c.id)).not.toContain(l.id);
+      await api().get(`/api/collections/${l.id}/items`).expect(404);
+      await api().get(`/api/collections/${l.id}/queryables`).expect(404);
+      await api().get(`/api/tiles/obce,${l.id}/12/2200/1380.mvt`).expect(404);
+      await api().get(`/api/collections/${l.id}/tiles`).expect(404);
+    }
+  });
+
   it('opens public reads to other origins (CORS) but not writes', async () => {
     const r = await api().get('/api/collections').set('Origin', 'https://example.org').expect(200);
     expect(r.headers['access-control-allow-origin']).toBe('*');

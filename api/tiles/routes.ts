@@ -7,7 +7,8 @@ import type { Database } from '../../sql/connection.ts';
 import { BadParameter, NotFound } from '../problem.ts';
 import { apiBase } from '../links.ts';
 import { layerMeta } from '../features/collections.ts';
-import { layerOr404 } from '../features/routes.ts';
+import { layerOr404, principal } from '../features/routes.ts';
+import { canRead } from '../auth/principal.ts';
 import { DocumentedRouter, problemResponse, type ParameterDef } from '../openapi/registry.ts';
 import { TileCache, type CachedTile, type TileKey } from '../cache/tile-cache.ts';
 import { encodeWithJs } from './encode-js.ts';
@@ -19,12 +20,13 @@ const WEB_MERCATOR_QUAD = 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebM
 const EMPTY: Buffer = Buffer.alloc(0);
 
 /** `a` or `a,b` → layer schemas; unknown ids are a 404 naming them. */
-export function resolveLayers(ids: string): LayerSchema[] {
+export function resolveLayers(ids: string, ctx?: Context): LayerSchema[] {
   const list = ids.split(',');
   if (list.length > 20) throw new BadParameter('collectionId', 'at most 20 collections per tile');
   return list.map((id) => {
     const l = getLayer(id);
-    if (!l) throw new NotFound(`collection "${id.slice(0, 100)}" does not exist`);
+    // non-public layers exist only for signed-in users (api/auth)
+    if (!l || (ctx && !canRead(principal(ctx), l))) throw new NotFound(`collection "${id.slice(0, 100)}" does not exist`);
     return l;
   });
 }
@@ -52,7 +54,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
   const encode = database.canEncodeMvt ? encodeWithPostgis : encodeWithJs;
 
   async function serveTile(ctx: Context, layerIds: string, t: TileCoord): Promise<void> {
-    const requested = resolveLayers(layerIds);
+    const requested = resolveLayers(layerIds, ctx);
     const layers = requested.filter((l) => t.z >= l.minZoom && t.z <= l.maxZoom);
     const key: TileKey = {
       layers: requested.map((l) => l.id),
@@ -70,7 +72,8 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       if (layers.length && cache.enabled) await cache.set(key, tile, epoch);
     }
     ctx.type = MVT;
-    ctx.set('Cache-Control', 'public, max-age=60');
+    // tiles of non-public layers must not sit in shared caches
+    ctx.set('Cache-Control', requested.every((l) => l.public !== false) ? 'public, max-age=60' : 'private, max-age=60');
     ctx.vary('Accept-Encoding');
     ctx.etag = tile.etag;
     ctx.status = 200;
@@ -111,7 +114,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       responses: { '200': { description: 'TileJSON', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
     },
     async (ctx: Context) => {
-      const layers = resolveLayers((ctx.params as Record<string, string>).collectionIds!);
+      const layers = resolveLayers((ctx.params as Record<string, string>).collectionIds!, ctx);
       const metas = await Promise.all(layers.map((l) => layerMeta(database.db, l)));
       const boxes = metas.map((mm) => mm.bbox).filter((b): b is [number, number, number, number] => b !== null);
       const bounds = boxes.length
@@ -173,7 +176,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       responses: { '200': { description: 'Tileset list', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
     },
     (ctx: Context) => {
-      const layer = layerOr404(ctx.params.collectionId!);
+      const layer = layerOr404(ctx.params.collectionId!, ctx);
       const ts = tilesetDoc(ctx, layer);
       ctx.body = {
         links: [{ href: `${apiBase(ctx)}/collections/${layer.id}/tiles`, rel: 'self', type: 'application/json' }],
@@ -191,7 +194,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       responses: { '200': { description: 'Tileset', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
     },
     (ctx: Context) => {
-      ctx.body = tilesetDoc(ctx, layerOr404(ctx.params.collectionId!));
+      ctx.body = tilesetDoc(ctx, layerOr404(ctx.params.collectionId!, ctx));
     },
   );
   api.get(
@@ -205,7 +208,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
     },
     async (ctx: Context) => {
       const p = ctx.params as Record<string, string>;
-      const layer = layerOr404(p.collectionId!);
+      const layer = layerOr404(p.collectionId!, ctx);
       await serveTile(ctx, layer.id, parseTile(p.tileMatrix!, p.tileCol!, p.tileRow!));
     },
   );

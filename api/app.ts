@@ -38,7 +38,7 @@ export interface AppOptions {
   tileCache?: TileCache;
   /** structured logger (pino); default from LOG_LEVEL */
   logger?: Logger;
-  /** per-client limit (RATE_LIMIT_PER_MINUTE); default: 600/min, loopback exempt */
+  /** per-client limit (RATE_LIMIT_PER_MINUTE); default: 3000/min (a map view loads dozens of tiles at once), loopback exempt */
   rateLimit?: RateLimitOptions;
   /** accounts and sign-in (defaults: api/auth/config.ts) */
   auth?: AuthConfig;
@@ -62,7 +62,7 @@ export function createApp(opts: AppOptions): Koa {
   // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here
   app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));
   app.use(problemMiddleware);
-  app.use(rateLimit(opts.rateLimit ?? { perMinute: 600 }));
+  app.use(rateLimit(opts.rateLimit ?? { perMinute: 3000 }));
   for (const mw of opts.extra ?? []) app.use(mw);
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));

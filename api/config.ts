@@ -37,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: env.SEED !== '0',
     redisUrl: env.REDIS_URL || undefined,
     tileCacheMb: nonNegative(env, 'TILE_CACHE_MB', 64),
-    rateLimitPerMinute: nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 600),
+    rateLimitPerMinute: nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 3000),
     logLevel: env.LOG_LEVEL || 'info',
     auth: loadAuthConfig(env),
   };

@@ -13,6 +13,8 @@ export interface SensorRecord {
   intervalMin: number;
   municipality: number | null;
   quantities: string[];
+  /** state shown on the map (maintained by the ingest) */
+  stav: string | null;
   lon: number;
   lat: number;
 }
@@ -33,9 +35,10 @@ export async function loadSensors(db: Kysely<any>): Promise<SensorRecord[]> {
     interval_min: number | null;
     municipality_code: number | null;
     veliciny: string | null;
+    stav: string | null;
     lon: number;
     lat: number;
-  }>`SELECT source_id, nazev, dev_eui, feed_id, typ_zarizeni, lokalita, interval_min, municipality_code, veliciny,
+  }>`SELECT source_id, nazev, dev_eui, feed_id, typ_zarizeni, lokalita, interval_min, municipality_code, veliciny, stav,
         ST_X(geom) AS lon, ST_Y(geom) AS lat FROM ${sensorTable()} ORDER BY source_id`.execute(db);
   return r.rows.map((x) => ({
     id: x.source_id,
@@ -46,6 +49,7 @@ export async function loadSensors(db: Kysely<any>): Promise<SensorRecord[]> {
     site: x.lokalita,
     intervalMin: x.interval_min ?? 60,
     municipality: x.municipality_code,
+    stav: x.stav,
     quantities: (x.veliciny ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     lon: x.lon,
     lat: x.lat,

@@ -91,12 +91,21 @@ export async function writeBatch(db: Kysely<any>, rows: ObservationRow[], reject
  * sensors (and of the other sensors of their sites, whose rules read them), or
  * of all sensors. Stores alert transitions and notifies on commit.
  */
-export async function evaluateSensors(trx: Db, rules: AlertRules, now: Date, only?: string[]): Promise<SensorEvent> {
+/**
+ * The map attributes (`posledni_hodnoty`, `posledni_mereni`) of a sensor are rewritten at most every
+ * SENSOR_MAP_REFRESH_MIN minutes (default 15), and at once when its state changes: every write of a
+ * layer row is kept in the feature history, and a live feed must not flood it. Live values go to
+ * /api/sensors and the event stream immediately.
+ */
+export const MAP_REFRESH_MINUTES = Number(process.env.SENSOR_MAP_REFRESH_MIN ?? 15);
+
+export async function evaluateSensors(trx: Db, rules: AlertRules, now: Date, only?: string[], mapRefreshMinutes = MAP_REFRESH_MINUTES): Promise<SensorEvent> {
   const all = await loadSensors(trx);
   let targets = all;
   if (only) {
-    const sites = new Set(all.filter((s) => only.includes(s.id) && s.site).map((s) => s.site));
-    targets = all.filter((s) => only.includes(s.id) || (s.site && sites.has(s.site)));
+    const ids = new Set(only);
+    const sites = new Set(all.filter((s) => ids.has(s.id) && s.site).map((s) => s.site));
+    targets = all.filter((s) => ids.has(s.id) || (s.site && sites.has(s.site)));
   }
   if (!targets.length) return { sensors: [], alerts: [] };
   const siteMembers = new Map<string, SensorRecord[]>();
@@ -119,7 +128,10 @@ export async function evaluateSensors(trx: Db, rules: AlertRules, now: Date, onl
   ).rows;
   const openBy = new Map(open.map((a) => [`${a.sensor_id}\u0000${a.rule_id}`, a]));
 
+  const openOf = new Map<string, typeof open>();
+  for (const a of open) openOf.set(a.sensor_id, [...(openOf.get(a.sensor_id) ?? []), a]);
   const changes: AlertChange[] = [];
+  const cleared: number[] = [];
   const states: SensorState[] = [];
   const at = now.toISOString();
   for (const s of targets) {
@@ -134,31 +146,43 @@ export async function evaluateSensors(trx: Db, rules: AlertRules, now: Date, onl
     if (stale) want.set(STALE_RULE.id, { severity: STALE_RULE.severity, detail: `last value ${lastTime!.toISOString()}, expected every ${s.intervalMin} min` });
     for (const [ruleId, w] of want) {
       if (openBy.has(`${s.id}\u0000${ruleId}`)) continue;
-      await sql`INSERT INTO sensor_alert (sensor_id, rule_id, severity, started_at, detail) VALUES (${s.id}, ${ruleId}, ${w.severity}, ${at}, ${w.detail})`.execute(trx);
       changes.push({ sensorId: s.id, ruleId, severity: w.severity, state: 'raised', at, detail: w.detail });
     }
-    for (const a of open.filter((a) => a.sensor_id === s.id && !want.has(a.rule_id))) {
-      await sql`UPDATE sensor_alert SET ended_at = ${at} WHERE id = ${a.id}`.execute(trx);
+    for (const a of openOf.get(s.id) ?? []) {
+      if (want.has(a.rule_id)) continue;
+      cleared.push(a.id);
       changes.push({ sensorId: s.id, ruleId: a.rule_id, severity: '', state: 'cleared', at, detail: '' });
     }
     const stav: SensorState['stav'] = !own.size ? 'unknown' : stale ? 'stale' : want.size ? 'alert' : 'ok';
     states.push({ id: s.id, stav, time: lastTime?.toISOString() ?? null, values: Object.fromEntries([...own].map(([q, v]) => [q, v.value])) });
   }
 
+  // alert transitions in two statements, however many sensors changed
+  const raised = changes.filter((c) => c.state === 'raised');
+  if (raised.length)
+    await sql`INSERT INTO sensor_alert (sensor_id, rule_id, severity, started_at, detail)
+      SELECT u.s, u.r, u.sev, ${at}::timestamptz, u.d
+      FROM unnest(${raised.map((c) => c.sensorId)}::text[], ${raised.map((c) => c.ruleId)}::text[], ${raised.map((c) => c.severity)}::text[], ${raised.map((c) => c.detail)}::text[]) AS u(s, r, sev, d)`.execute(trx);
+  if (cleared.length) await sql`UPDATE sensor_alert SET ended_at = ${at}::timestamptz WHERE id = ANY(${cleared}::bigint[])`.execute(trx);
+
   // the map attributes: written only where they change, so the periodic check rarely writes
-  const summaries = states.map((st) => summary(st, all.find((s) => s.id === st.id)!));
+  const byId = new Map(all.map((s) => [s.id, s]));
+  const summaries = states.map((st) => summary(st, byId.get(st.id)!));
   const upd = await sql<{ source_id: string; lon: number; lat: number }>`
     UPDATE ${sensorTable()} t SET stav = u.stav, posledni_hodnoty = u.hodnoty, posledni_mereni = u.cas, updated_at = now()
     FROM unnest(${states.map((s) => s.id)}::text[], ${states.map((s) => s.stav)}::text[], ${summaries}::text[], ${states.map((s) => s.time)}::text[]) AS u(id, stav, hodnoty, cas)
-    WHERE t.source_id = u.id AND (t.stav IS DISTINCT FROM u.stav OR t.posledni_hodnoty IS DISTINCT FROM u.hodnoty OR t.posledni_mereni IS DISTINCT FROM u.cas)
+    WHERE t.source_id = u.id AND (t.stav IS DISTINCT FROM u.stav
+      OR ((t.posledni_hodnoty IS DISTINCT FROM u.hodnoty OR t.posledni_mereni IS DISTINCT FROM u.cas)
+          AND (t.posledni_mereni IS NULL OR t.updated_at <= ${now.toISOString()}::timestamptz - make_interval(mins => ${mapRefreshMinutes}))))
     RETURNING t.source_id, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat`.execute(trx);
   if (upd.rows.length) {
     const xs = upd.rows.map((r) => r.lon);
     const ys = upd.rows.map((r) => r.lat);
     await recordChange(trx, { layerId: SENSOR_LAYER_ID, bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], source: 'sensors:ingest' });
   }
-  const changedIds = new Set(upd.rows.map((r) => r.source_id));
-  const event: SensorEvent = { sensors: states.filter((s) => changedIds.has(s.id)), alerts: changes };
+  // live: every sensor with new values, and any whose state changed (the periodic check)
+  const fresh = new Set(only ?? []);
+  const event: SensorEvent = { sensors: states.filter((st) => fresh.has(st.id) || byId.get(st.id)!.stav !== st.stav), alerts: changes };
   if (event.sensors.length || event.alerts.length) {
     let payload = JSON.stringify(event);
     // NOTIFY payloads are limited to 8000 bytes

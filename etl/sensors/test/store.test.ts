@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openTestDatabase, testBackends } from '../../../sql/testing.ts';
@@ -131,6 +133,34 @@ describe.each(testBackends())('sensor storage on %s', (backend) => {
     expect(p.rejects).toEqual([]);
     // UCHMA published no current value in that hour except what the file holds; every value is UCHMA's
     expect(new Set(p.observations.map((o) => o.sensorId))).toEqual(new Set(p.observations.length ? ['CHMU-UCHMA'] : []));
+  });
+
+  it('pulls the Golemio road-weather feed over HTTP from a local server', async () => {
+    const body = readFileSync(`${FIXTURES}golemio_meteosensors.json`);
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      // a station registered with its feed id, as an operator would add it
+      await sql`INSERT INTO layer_senzory (source_id, municipality_code, nazev, feed_id, typ_zarizeni, vlastnik, interval_min, geom, content_hash)
+        VALUES ('TSK-531801', NULL, 'Barrandov (TSK)', 'golemio-meteo:531801', 'golemio-meteo', 'TSK Praha', 10, ST_SetSRID(ST_MakePoint(14.405042, 50.03993), 4326), 'test')`.execute(database.db);
+      const fresh = new SensorRegistry(database.db);
+      const port = (server.address() as { port: number }).port;
+      const p = await pullFeed(fresh, { id: 'tsk', adapter: 'golemio-meteosensors', url: `http://127.0.0.1:${port}/meteosensors`, schedule: '*/10 * * * *' });
+      expect(p.skipped).toBeGreaterThan(50);
+      const byQ = Object.fromEntries(p.observations.map((o) => [o.quantity, o.value]));
+      // values of station 531801 in the fixture
+      expect(byQ).toMatchObject({ road_temperature: 13.94, air_temperature: 12.84, relative_humidity: 35.4, wind_speed: 5.37, wind_direction: 180, dew_point: -2.12 });
+      expect(new Set(p.observations.map((o) => o.time.toISOString()))).toEqual(new Set([new Date(1551715384000).toISOString()]));
+      await queue.add(p);
+      await queue.flush();
+      const stored = await q(sql<{ n: number }>`SELECT count(*)::int AS n FROM sensor_observation WHERE sensor_id = 'TSK-531801'`);
+      expect(stored[0]!.n).toBe(6);
+    } finally {
+      server.close();
+    }
   });
 
   it('applies retention by time', async () => {

@@ -4,7 +4,7 @@
  * format, on the real server. Each export runs in its own process so peak RSS
  * (VmHWM from /proc, sampled every 10 ms) is that export's alone.
  * Rate ratio = ogr2ogr time / our time (≥ 1: we are at least as fast).
- * Set BENCH_FEATURES=1000000 to check memory stays flat at a million.
+ * Set BENCH_FEATURES=1000000 to check memory stays flat at a million; BENCH_FORMATS=geojson,csv to pick formats.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -62,11 +62,12 @@ function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.
 /** Child mode: one export with our writer; prints its own export time (startup excluded) and VmHWM. */
 async function child(schema: string, format: FormatId, out: string): Promise<void> {
   const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 2 });
+  const baseMb = process.resourceUsage().maxRSS / 1024;
   const t0 = performance.now();
   await WRITERS[format](database.db, LAYER, {}, out);
   const ms = performance.now() - t0;
   await database.close();
-  console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ ms, baseMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 
 export async function run(): Promise<void> {
@@ -82,24 +83,26 @@ export async function run(): Promise<void> {
     await sql`INSERT INTO ${t} (source_id, municipality_code, cislo_stanoviste, nazev, pristup, pocet_kontejneru, stav, poznamka, geom, content_hash)
       SELECT 'b' || i, 562971, 'S-' || i, 'Stanoviště č. ' || i || ', Chomutov', CASE WHEN i % 3 = 0 THEN 'obyvatelum-domu' ELSE 'volne' END,
              i % 9, ((i % 5) + 1)::text, CASE WHEN i % 7 = 0 THEN 'poznámka ' || i END,
-             ST_SetSRID(ST_MakePoint(13.2 + ((i * 7919) % 100000) / 100000.0 * 0.4, 50.4 + ((i * 104729) % 100000) / 100000.0 * 0.2), 4326), md5(i::text)
+             ST_SetSRID(ST_MakePoint(13.2 + ((i::bigint * 7919) % 100000) / 100000.0 * 0.4, 50.4 + ((i::bigint * 104729) % 100000) / 100000.0 * 0.2), 4326), md5(i::text)
       FROM generate_series(1, ${FEATURES}) i`.execute(database.db);
     await sql`ANALYZE ${t}`.execute(database.db);
     const u = new URL(URL_);
     const pgConn = `PG:host=${u.hostname} port=${u.port || 5432} user=${decodeURIComponent(u.username)} dbname=${u.pathname.slice(1)} active_schema=${schema}`;
     console.log(`  ${FEATURES.toLocaleString('en')} point features; ours = child node process (startup excluded from time), ogr2ogr = whole process`);
-    console.log('  format      ours s   ogr2ogr s  rate ratio   ours MB  ogr2ogr MB  RSS ratio   ours size  ogr size');
-    for (const f of FORMATS) {
+    console.log('  ours MB = peak RSS of the process; Δ = above its RSS after loading the code and connecting (Node + tsx + modules)');
+    console.log('  format      ours s   ogr2ogr s  rate ratio   ours MB (Δ)  ogr2ogr MB  RSS ratio   ours size  ogr size');
+    const only = process.env.BENCH_FORMATS?.split(',');
+    for (const f of FORMATS.filter((x) => !only || only.includes(x.id))) {
       const ours = join(work, `ours.${f.ext}`);
       const r = await measured(process.execPath, ['--import', 'tsx', self, '--child', schema, f.id, ours]);
-      const reported = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number; maxRssMb: number };
+      const reported = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number; baseMb: number; maxRssMb: number };
       const o = OGR[f.id];
       const theirs = join(work, `ogr.${o.ext}`);
       const g = await measured('ogr2ogr', ['-f', o.driver, ...o.lco, theirs, pgConn, tableName(LAYER)]);
       const oursMb = Math.max(reported.maxRssMb, r.peakMb);
       console.log(
         `  ${f.id.padEnd(9)} ${(reported.ms / 1000).toFixed(2).padStart(7)} ${(g.ms / 1000).toFixed(2).padStart(10)} ${(g.ms / reported.ms).toFixed(2).padStart(10)}` +
-          ` ${oursMb.toFixed(0).padStart(9)} ${g.peakMb.toFixed(0).padStart(11)} ${(oursMb / g.peakMb).toFixed(2).padStart(10)}` +
+          ` ${oursMb.toFixed(0).padStart(7)} (${(oursMb - reported.baseMb).toFixed(0).padStart(3)}) ${g.peakMb.toFixed(0).padStart(11)} ${(oursMb / g.peakMb).toFixed(2).padStart(10)}` +
           ` ${(statSync(ours).size / 1e6).toFixed(1).padStart(10)}MB ${(statSync(theirs).size / 1e6).toFixed(1).padStart(7)}MB`,
       );
     }

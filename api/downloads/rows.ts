@@ -53,7 +53,7 @@ export interface ExportRow {
   wkt?: string;
 }
 
-const CHUNK = 5000;
+const CHUNK = 1000;
 
 export function selectionWhere(layer: LayerSchema, sel: ExportSelection): RawBuilder<unknown> {
   const conds: RawBuilder<unknown>[] = [sql`true`];
@@ -95,16 +95,16 @@ export async function* exportRows(
   if (want.wkb) extra.push(sql`ST_AsBinary(${g}, 'NDR') AS g_wkb`);
   if (want.envelope) extra.push(sql`ST_XMin(t.geom) AS g_xmin, ST_YMin(t.geom) AS g_ymin, ST_XMax(t.geom) AS g_xmax, ST_YMax(t.geom) AS g_ymax`);
   if (want.geojson) extra.push(sql`ST_AsGeoJSON(t.geom, 8) AS g_json`);
-  if (want.point) {
-    const p = layer.geometryType === 'Point' ? sql`t.geom` : sql`ST_PointOnSurface(t.geom)`;
-    extra.push(sql`ST_X(${p}) AS g_lon, ST_Y(${p}) AS g_lat, ST_X(ST_Transform(${p}, 5514)) AS g_x, ST_Y(ST_Transform(${p}, 5514)) AS g_y`);
-  }
+  // the representative point and its S-JTSK transform are computed once per row (LATERAL), not per output column
+  const p = layer.geometryType === 'Point' ? sql`t.geom` : sql`ST_PointOnSurface(t.geom)`;
+  const lateral = want.point ? sql`CROSS JOIN LATERAL (SELECT ${p} AS wgs) AS p1 CROSS JOIN LATERAL (SELECT ST_Transform(p1.wgs, 5514) AS sjtsk) AS p2` : sql``;
+  if (want.point) extra.push(sql`ST_X(p1.wgs) AS g_lon, ST_Y(p1.wgs) AS g_lat, ST_X(p2.sjtsk) AS g_x, ST_Y(p2.sjtsk) AS g_y`);
   if (want.wkt && layer.geometryType !== 'Point') extra.push(sql`ST_AsText(t.geom, 8) AS g_wkt`);
   const select = sql.join([...cols.map((c, i) => sql`${columnExpr(layer, c)} AS ${sql.ref(`c${i}`)}`), ...extra]);
   const where = selectionWhere(layer, sel);
   let after = -Infinity;
   for (;;) {
-    const r = await sql<Record<string, unknown>>`SELECT ${select} FROM ${sql.raw(tableName(layer))} t
+    const r = await sql<Record<string, unknown>>`SELECT ${select} FROM ${sql.raw(tableName(layer))} t ${lateral}
       WHERE ${where} AND t.fid > ${Number.isFinite(after) ? after : -1} ORDER BY t.fid LIMIT ${chunk}`.execute(db);
     if (r.rows.length === 0) return;
     yield r.rows.map((row) => {

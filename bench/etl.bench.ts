@@ -70,6 +70,7 @@ const MAPPING = {
 interface Measured {
   seconds: number;
   maxRssKb: number;
+  phases?: Record<string, number>;
 }
 
 /** `/usr/bin/time -f %M` gives the peak RSS of whatever it runs (kB). */
@@ -90,9 +91,9 @@ async function runOurs(shp: string, url: string): Promise<Measured> {
   const r = await timed(process.execPath, ['--import', 'tsx', join(here, 'etl.bench.ts'), '--child', shp], { ...process.env, BENCH_CHILD_URL: url });
   const m = /IMPORT (\{.*\})/.exec(r.out);
   if (!m) throw new Error(`no result from the ETL child:\n${r.out.slice(-2000)}`);
-  const res = JSON.parse(m[1]!) as { seconds: number; read: number; inserted: number; rejected: number };
+  const res = JSON.parse(m[1]!) as { seconds: number; read: number; inserted: number; rejected: number; phases: Record<string, number> };
   if (res.rejected !== 0 || res.inserted !== res.read) throw new Error(`unexpected ETL result ${m[1]}`);
-  return { seconds: res.seconds, maxRssKb: r.maxRssKb };
+  return { seconds: res.seconds, maxRssKb: r.maxRssKb, phases: res.phases };
 }
 
 async function runOgr(shp: string, schema: string, table: string): Promise<Measured> {
@@ -126,6 +127,12 @@ export async function run(): Promise<void> {
     console.log(`  ogr2ogr : ${N} features in ${ogr.seconds.toFixed(2)} s = ${Math.round(ogrRate)} features/s (whole process)`);
     console.log(`  our ETL : ${N} features in ${ours.seconds.toFixed(2)} s = ${Math.round(oursRate)} features/s (importFile: read, validate, stage, transform, publish; validation on)`);
     console.log(`  ratio ours/ogr2ogr: ${(oursRate / ogrRate).toFixed(2)} (target ≥ 3.0)`);
+    console.log(`  our phases (ms): ${JSON.stringify(ours.phases)}`);
+    // diagnostic, not the product: the same import without the per-feature audit trail (history triggers)
+    await sql.raw(`TRUNCATE ${schema}.layer_stromy; ALTER TABLE ${schema}.layer_stromy DISABLE TRIGGER USER`).execute(admin.db);
+    const bare = await runOurs(shp, url);
+    await sql.raw(`ALTER TABLE ${schema}.layer_stromy ENABLE TRIGGER USER`).execute(admin.db);
+    console.log(`  diagnostic — our ETL without audit triggers: ${bare.seconds.toFixed(2)} s = ${Math.round(N / bare.seconds)} features/s, ratio ${(N / bare.seconds / ogrRate).toFixed(2)}; phases ${JSON.stringify(bare.phases)}`);
 
     if (BIG > 0) {
       await sql.raw(`TRUNCATE ${schema}.layer_stromy`).execute(admin.db);
@@ -153,7 +160,7 @@ async function child(shp: string): Promise<void> {
     const t0 = performance.now();
     const r = await importFile(database.db, { path: shp, layerId: 'stromy', mapping: MAPPING, trigger: 'bench' });
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`IMPORT ${JSON.stringify({ seconds, read: r.read, inserted: r.inserted, rejected: r.rejected, warnings: r.warnings })}`);
+    console.log(`IMPORT ${JSON.stringify({ seconds, read: r.read, inserted: r.inserted, rejected: r.rejected, warnings: r.warnings, phases: r.phases })}`);
   } finally {
     await database.close();
   }

@@ -130,6 +130,7 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
     const known = await sql`SELECT 1 FROM spatial_ref_sys WHERE srid = ${srid}`.execute(db);
     if (known.rows.length === 0) throw new InputError(`unknown CRS EPSG:${srid}`, source.file);
     const checksum = await fileChecksum(opts.path);
+    await markInterruptedRuns(db);
     const runId = (
       await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, checksum, status, trigger)
         VALUES (${layer.id}, ${opts.path}, ${checksum}, 'running', ${opts.trigger ?? null}) RETURNING id`.execute(db)
@@ -181,6 +182,8 @@ export async function finishImport(db: Kysely<any>, p: PreparedImport): Promise<
 export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport): Promise<void> {
   const { layer, source, srid, opts, report } = p;
   await sql`SELECT set_config('geoportal.actor', ${`etl:run:${report.runId}`}, true)`.execute(trx);
+  // the run's row stays locked while its transaction lives: see markInterruptedRuns
+  await sql`SELECT 1 FROM etl_run WHERE id = ${report.runId} FOR UPDATE`.execute(trx);
   const table = sql.raw(tableName(layer));
   const attrs = layer.attributes.map((a) => a.name);
   const attrCols = attrs.map((a) => sql.raw(a));
@@ -452,6 +455,19 @@ async function fileChecksum(path: string): Promise<string> {
     for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
   }
   return h.digest('hex');
+}
+
+/**
+ * A run still `running` whose row no live transaction locks belongs to a
+ * process that died (kill -9, power loss): its transaction was rolled back, so
+ * it is recorded as failed. A run merely between its preparation and its
+ * transaction (milliseconds) is spared by the age limit, and would in any case
+ * be corrected by its own finishRun.
+ */
+async function markInterruptedRuns(db: Kysely<any>): Promise<void> {
+  await sql`UPDATE etl_run SET status = 'failed', finished_at = now(),
+      error = 'interrupted: the importing process ended before the run finished (killed?); nothing was changed'
+    WHERE id IN (SELECT id FROM etl_run WHERE status = 'running' AND started_at < now() - interval '2 seconds' FOR UPDATE SKIP LOCKED)`.execute(db);
 }
 
 async function finishRun(db: Kysely<any>, r: RunReport): Promise<void> {

@@ -78,11 +78,13 @@ describe.skipIf(!url)('an import killed with SIGKILL (PostgreSQL)', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(await snapshot()).toEqual(before);
-      const run = await sql<{ status: string }>`SELECT status FROM etl_run WHERE source = ${big}`.execute(database.db);
-      expect(run.rows.map((r) => r.status)).toEqual(['running']);
+      const run = async () => (await sql<{ status: string; error: string | null }>`SELECT status, error FROM etl_run WHERE source = ${big}`.execute(database.db)).rows;
+      expect((await run()).map((r) => r.status)).toEqual(['running']);
       // nothing half-done is left behind: the same small file imports as unchanged, without waiting on a lock
       const again = await importFile(database.db, { path: small, layerId: layer.id });
       expect(again).toMatchObject({ inserted: 0, updated: 0, deleted: 0, unchanged: 500 });
+      // and the next run recorded the killed one as interrupted
+      expect(await run()).toEqual([{ status: 'failed', error: expect.stringMatching(/^interrupted/) }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await database.close();

@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseUplink } from '../envelope.ts';
-import { getDeviceType } from '../decoders/index.ts';
+import { DEVICE_TYPES, getDeviceType } from '../decoders/index.ts';
+import { senzory } from '../../../schemas/layers/senzory.ts';
+import { getQuantity } from '../quantities.ts';
 import { decodePoints, toObservations } from '../decode-uplink.ts';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/lorawan_uplinks');
@@ -106,6 +108,15 @@ describe('LoRaWAN uplink decoders on the real samples', () => {
     expect(norm(ours.ok)).toEqual(norm(fromExpected.ok));
     expect(norm(ours.outOfRange)).toEqual(norm(fromExpected.outOfRange));
     expect(ours.ok.length + ours.outOfRange.length).toBeGreaterThan(0);
+  });
+
+  it('agrees with the registry schema: every device type is a code of typ_zarizeni, every mapped quantity exists', () => {
+    const attr = senzory.attributes.find((a) => a.name === 'typ_zarizeni')!;
+    const codes = attr.type === 'code' ? attr.codeList.map((c) => c.code) : [];
+    for (const d of DEVICE_TYPES) {
+      expect(codes).toContain(d.id);
+      for (const m of d.quantities) expect(getQuantity(m.quantity), `${d.id}.${m.field}`).toBeDefined();
+    }
   });
 
   it('accepts an already-decoded object instead of bytes (ChirpStack v4 object, TTS decoded_payload)', () => {

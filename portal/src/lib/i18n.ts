@@ -103,6 +103,7 @@ const STRINGS = {
   },
   // municipality page
   municipalityPage: { cs: 'Obec {0}', en: 'Municipality {0}' },
+  municipalityPageLink: { cs: 'Stránka obce {0}', en: 'Page of {0}' },
   municipalityMap: { cs: 'Mapa obce {0}', en: 'Map of {0}' },
   municipalityNotFound: { cs: 'Obec s tímto kódem v ORP Chomutov není.', en: 'There is no municipality with this code in ORP Chomutov.' },
   population: { cs: 'Počet obyvatel', en: 'Population' },

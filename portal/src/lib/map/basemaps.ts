@@ -24,17 +24,22 @@ export function availableBasemaps(): BasemapConfig[] {
 
 const BASEMAP_PREFIX = 'basemap-';
 
+/** a same-origin path (e.g. a tile proxy) made absolute by hand: `new URL` would escape the {z}/{x}/{y} braces */
+function absolute(url: string): string {
+  return url.startsWith('/') ? `${location.origin}${url}` : url;
+}
+
 /** Our style with `basemap` slid underneath (between the background and our first layer). */
 export async function styleWithBasemap(ours: StyleSpecification, basemap: BasemapConfig): Promise<StyleSpecification> {
   if (basemap.id === 'offline' || !basemap.url) return ours;
   if (basemap.id === 'ortho') {
     return {
       ...ours,
-      sources: { [`${BASEMAP_PREFIX}ortho`]: { type: 'raster', tiles: [basemap.url], tileSize: 256, attribution: '© ČÚZK' }, ...ours.sources },
+      sources: { [`${BASEMAP_PREFIX}ortho`]: { type: 'raster', tiles: [absolute(basemap.url)], tileSize: 256, attribution: '© ČÚZK' }, ...ours.sources },
       layers: [ours.layers[0]!, { id: `${BASEMAP_PREFIX}ortho`, type: 'raster', source: `${BASEMAP_PREFIX}ortho` }, ...ours.layers.slice(1)],
     };
   }
-  const res = await fetch(basemap.url);
+  const res = await fetch(absolute(basemap.url));
   if (!res.ok) throw new Error(`basemap style: HTTP ${res.status}`);
   const theirs = (await res.json()) as StyleSpecification;
   const prefixed = Object.fromEntries(Object.entries(theirs.sources).map(([k, v]) => [BASEMAP_PREFIX + k, v]));

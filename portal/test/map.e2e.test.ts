@@ -45,6 +45,8 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
   beforeAll(async () => {
     ensurePortalBuild();
     // the whole product as `npm start` runs it: embedded database, seeded by the ETL, API + portal on one port
+    // an optional online basemap, configured as an operator would; the test answers its tiles itself
+    process.env.PUBLIC_ORTHOPHOTO_URL = '/__test-ortho/{z}/{x}/{y}.png';
     const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir };
     const s = await startServer(config, () => {});
     stop = s.stop;
@@ -72,8 +74,8 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
       void d.dismiss();
     });
     await page.goto(base + '/');
-    await page.waitForSelector('.map[data-ready="true"]', { timeout: 60_000 });
-  });
+    await page.waitForSelector('.map[data-ready="true"]', { timeout: 150_000 });
+  }, 600_000);
   afterAll(async () => {
     await browser?.close();
     await stop?.();
@@ -195,7 +197,7 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
     const title = await page.locator('aside.detail .feature-name').textContent();
     const other = await browser.newPage({ viewport: { width: 1000, height: 760 } });
     await other.goto(url);
-    await other.waitForSelector('.map[data-ready="true"]', { timeout: 60_000 });
+    await other.waitForSelector('.map[data-ready="true"]', { timeout: 150_000 });
     const after = await other.evaluate(() => { const m = (window as unknown as MapWindow).__geoportalMap; return { c: m.getCenter().toArray(), z: m.getZoom() }; });
     expect(after.z).toBeCloseTo(before.z, 1);
     expect(after.c[0]).toBeCloseTo(before.c[0]!, 4);
@@ -251,6 +253,56 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
     await page.getByRole('button', { name: 'Ukončit měření' }).click();
   });
 
+  it('saves the current view as a PNG image', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Uložit jako obrázek' }).click()]);
+    expect(download.suggestedFilename()).toBe('geoportal-chomutov.png');
+    const path = await download.path();
+    const bytes = readFileSync(path);
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(bytes.length).toBeGreaterThan(5000); // a drawn map, not an empty canvas
+  });
+
+  it('"near me": flies to the granted position, explains a refusal politely', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 760 }, geolocation: { latitude: 50.4605, longitude: 13.4178 }, permissions: ['geolocation'] });
+    const p = await ctx.newPage();
+    await p.goto(base + '/');
+    await p.waitForSelector('.map[data-ready="true"]', { timeout: 150_000 });
+    await p.getByRole('button', { name: 'V mém okolí' }).click();
+    await p.waitForFunction(() => document.querySelector('[role=status][aria-live]')?.textContent === 'Mapa ukazuje vaše okolí.', null, { timeout: 20_000 });
+    await mapWin(p).idle();
+    const c = await p.evaluate(() => (window as unknown as MapWindow).__geoportalMap.getCenter().toArray());
+    expect(c[0]).toBeCloseTo(13.4178, 3);
+    expect(c[1]).toBeCloseTo(50.4605, 3);
+    await ctx.close();
+    const denied = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const d = await denied.newPage();
+    await d.goto(base + '/');
+    await d.waitForSelector('.map[data-ready="true"]', { timeout: 150_000 });
+    await d.getByRole('button', { name: 'V mém okolí' }).click();
+    await d.waitForFunction(() => document.querySelector('[role=status][aria-live]')?.textContent?.startsWith('Přístup k poloze jste nepovolili'), null, { timeout: 20_000 });
+    await denied.close();
+  });
+
+  it('slides a configured online basemap under our layers and keeps them', async () => {
+    const p = await browser.newPage({ viewport: { width: 1000, height: 760 } });
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    let tiles = 0;
+    await p.route('**/__test-ortho/**', (r) => {
+      tiles++;
+      return r.fulfill({ contentType: 'image/png', body: png });
+    });
+    await p.goto(base + '/');
+    await p.waitForSelector('.map[data-ready="true"]', { timeout: 150_000 });
+    await p.getByRole('combobox', { name: 'Podkladová mapa' }).selectOption('ortho');
+    await p.waitForFunction(() => location.search.includes('basemap=ortho'));
+    await mapWin(p).idle();
+    expect(tiles).toBeGreaterThan(0);
+    expect(await mapWin(p).rendered('obce-fill').then((f) => f.length)).toBeGreaterThan(0);
+    const order = await p.evaluate(() => (window as unknown as MapWindow).__geoportalMap.getStyle().layers.map((l) => l.id));
+    expect(order.indexOf('basemap-ortho')).toBeLessThan(order.indexOf('obce-fill'));
+    await p.close();
+  });
+
   it('has no serious or critical axe violations on the map page', async () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
   });
@@ -272,7 +324,7 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
     // a fresh load of the English link restores the same view
     const other = await browser.newPage({ viewport: { width: 1000, height: 760 } });
     await other.goto(page.url());
-    await other.waitForSelector('.map[data-ready="true"]', { timeout: 60_000 });
+    await other.waitForSelector('.map[data-ready="true"]', { timeout: 150_000 });
     expect(await other.getAttribute('html', 'lang')).toBe('en');
     const z = await other.evaluate(() => (window as unknown as MapWindow).__geoportalMap.getZoom());
     expect(z).toBeCloseTo(before.z, 1);
@@ -283,7 +335,7 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
   it('fits a 360 px wide phone: no sideways scrolling, 44 px touch targets, collapsible panels', async () => {
     const phone = await browser.newPage({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
     await phone.goto(base + '/');
-    await phone.waitForSelector('.map[data-ready="true"]', { timeout: 60_000 });
+    await phone.waitForSelector('.map[data-ready="true"]', { timeout: 150_000 });
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     expect(await phone.locator('#side').isVisible()).toBe(false);
     const layersButton = phone.getByRole('button', { name: 'Vrstvy a legenda' });

@@ -1,6 +1,8 @@
 import Router from '@koa/router';
 import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { layers } from '../../schemas/index.ts';
+import { canRead, type Principal } from '../auth/principal.ts';
 import { BadParameter, NotFound } from '../problem.ts';
 import { apiBase } from '../links.ts';
 
@@ -46,6 +48,11 @@ function runJson(r: RunRow, base: string) {
 const RUN_COLUMNS = sql`id, layer_id, source, checksum, status, trigger, started_at, finished_at, duration_ms, read_count, inserted_count,
   updated_count, unchanged_count, deleted_count, rejected_count, warnings, error`;
 
+/** Layers whose runs (counts, reject reasons quoting values) the caller may not see: non-public ones without an account. */
+function hiddenLayers(principal: Principal | undefined): string[] {
+  return layers.filter((l) => !canRead(principal, l)).map((l) => l.id);
+}
+
 export function etlRoutes(db: Kysely<any>): Router {
   const router = new Router();
 
@@ -55,7 +62,8 @@ export function etlRoutes(db: Kysely<any>): Router {
     const limitRaw = typeof ctx.query.limit === 'string' ? ctx.query.limit : '50';
     if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new BadParameter('limit', 'limit must be 1–1000');
     const rows = (
-      await sql<RunRow>`SELECT ${RUN_COLUMNS} FROM etl_run ${layer ? sql`WHERE layer_id = ${layer}` : sql``}
+      await sql<RunRow>`SELECT ${RUN_COLUMNS} FROM etl_run
+        WHERE layer_id <> ALL(${hiddenLayers(ctx.state.principal as Principal | undefined)}::text[]) ${layer ? sql`AND layer_id = ${layer}` : sql``}
         ORDER BY id DESC LIMIT ${Number(limitRaw)}`.execute(db)
     ).rows;
     ctx.set('Cache-Control', 'no-store');
@@ -65,7 +73,7 @@ export function etlRoutes(db: Kysely<any>): Router {
   router.get('/api/etl/runs/:runId', async (ctx) => {
     if (!/^\d{1,12}$/.test(ctx.params.runId!)) throw new BadParameter('runId', 'run id must be a number');
     const run = (await sql<RunRow>`SELECT ${RUN_COLUMNS} FROM etl_run WHERE id = ${Number(ctx.params.runId)}`.execute(db)).rows[0];
-    if (!run) throw new NotFound(`no ETL run ${ctx.params.runId}`);
+    if (!run || hiddenLayers(ctx.state.principal as Principal | undefined).includes(run.layer_id)) throw new NotFound(`no ETL run ${ctx.params.runId}`);
     const rejects = (
       await sql<{ file: string; record: number; field: string | null; reason: string }>`
         SELECT file, record, field, reason FROM etl_reject WHERE run_id = ${run.id} ORDER BY record LIMIT 10000`.execute(db)

@@ -286,6 +286,19 @@ describe.each(testBackends())('ETL formats, land-use plans, schedules and their 
     expect((await request(app.callback()).get('/api/etl/runs/x').expect(400)).body.parameter).toBe('runId');
     await request(app.callback()).get('/api/etl/runs/999999').expect(404);
     expect((await request(app.callback()).get('/api/etl/runs?limit=0').expect(400)).body.parameter).toBe('limit');
+    // runs of non-public layers (camera positions) are for signed-in users only
+    const hidden = (await sql<{ id: number }>`SELECT max(id) AS id FROM etl_run WHERE layer_id = 'kamery'`.execute(db())).rows[0]!.id;
+    expect(hidden).toBeGreaterThan(0);
+    expect(runs.body.runs.some((r: { layer: string }) => r.layer === 'kamery')).toBe(false);
+    await request(app.callback()).get(`/api/etl/runs/${hidden}`).expect(404);
+    const signedIn = new Koa();
+    signedIn.use(problemMiddleware);
+    signedIn.use(async (ctx, next) => {
+      ctx.state.principal = { userId: 1, email: 'a@b.cz', role: 'reader', layers: [], municipalityCode: null, via: 'session' };
+      await next();
+    });
+    signedIn.use(etlRoutes(db()).routes());
+    expect((await request(signedIn.callback()).get(`/api/etl/runs/${hidden}`).expect(200)).body.layer).toBe('kamery');
   });
 
   it('runs scheduled sources: one at a time, retries with backoff, marks stale ones, downloads URLs', async () => {

@@ -84,7 +84,8 @@ export function etlRoutes(db: Kysely<any>): Router {
 
   router.get('/api/etl/sources', async (ctx) => {
     const { loadSources } = await import('../../etl/schedule/sources.ts');
-    const sources = loadSources();
+    const hidden = hiddenLayers(ctx.state.principal as Principal | undefined);
+    const sources = loadSources().filter((s) => !hidden.includes(s.layer));
     const state = new Map(
       (await sql<Record<string, unknown>>`SELECT * FROM etl_source_state`.execute(db)).rows.map((r) => [r.name as string, r]),
     );
@@ -101,7 +102,8 @@ export function etlRoutes(db: Kysely<any>): Router {
           lastAttemptAt: st?.last_attempt_at ? new Date(st.last_attempt_at as string).toISOString() : null,
           lastRunId: st?.last_run_id ?? null,
           stale: Boolean(st?.stale),
-          lastError: st?.last_error ?? null,
+          // server paths in error texts are reduced to file names
+          lastError: st?.last_error ? String(st.last_error).replace(/(?:\/[^\s/:]+)+\/([^\s/:]+)/g, '$1') : null,
         };
       }),
     };

@@ -356,6 +356,7 @@ describe.each(testBackends())('ETL formats, land-use plans, schedules and their 
       expect(await runEtlCli(['run-source', 'nic'], db(), cliIo().io)).toBe(2);
       const api = await request(app.callback()).get('/api/etl/sources').expect(200);
       expect(api.body.sources.map((s: { name: string; stale: boolean }) => [s.name, s.stale])).toEqual([['lavicky', false], ['lavicky-http', false], ['chybi', true]]);
+      expect(api.body.sources[2].lastError).toBe('missing.geojson: file not found');
       const runs = await sql<{ trigger: string }>`SELECT DISTINCT trigger FROM etl_run WHERE trigger LIKE 'schedule:%' ORDER BY 1`.execute(db());
       expect(runs.rows.map((r) => r.trigger)).toEqual(['schedule:chybi', 'schedule:lavicky', 'schedule:lavicky-http'].filter((t) => t !== 'schedule:chybi'));
     } finally {

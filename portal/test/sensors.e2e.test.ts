@@ -105,7 +105,7 @@ describe.runIf(browserAvailable())('live sensor map in Chromium', () => {
   });
 
   it('shows the municipality dashboard with alert and stale counts and infrastructure', async () => {
-    await page.goto(base + '/senzory/obec/562971');
+    await page.getByRole('link', { name: 'Chomutov', exact: true }).click();
     await page.locator('h1', { hasText: 'Přehled obce Chomutov' }).waitFor({ timeout: 10_000 });
     expect(Number(await page.locator('[data-count="sensors"]').textContent())).toBe(9);
     expect(Number(await page.locator('[data-count="alerts"]').textContent())).toBeGreaterThanOrEqual(1);

@@ -7,6 +7,7 @@ export default defineConfig({
     // each test file opens its own embedded database (several seconds to unpack PostGIS)
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    globalSetup: ['portal/test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -35,7 +34,7 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** The portal must be built for the server to serve it. */
+/** The portal must be built for the server to serve it; vitest's global setup (portal/test/global-setup.ts) builds it once. */
 export function ensurePortalBuild(): void {
-  const r = spawnSync(process.execPath, ['scripts/ensure-portal-build.mjs'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('portal build failed');
+  if (!existsSync('portal/build/handler.js')) throw new Error('portal/build is missing: run the tests through vitest (its global setup builds the portal) or `npm run build`');
 }

@@ -12,6 +12,8 @@ export interface Config {
   /** optional online basemap shown under our own layers (never required) */
   basemapStyleUrl?: string;
   seed: boolean;
+  /** run the scheduled ETL sources (etl/sources.json) inside this server */
+  etlScheduler: boolean;
   /** shared tile cache of several instances (REDIS_URL) */
   redisUrl?: string;
   /** in-process tile cache size (TILE_CACHE_MB, 0 = off) */
@@ -35,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/$/, '') || undefined,
     basemapStyleUrl: env.BASEMAP_STYLE_URL || undefined,
     seed: env.SEED !== '0',
+    etlScheduler: env.ETL_SCHEDULER === '1',
     redisUrl: env.REDIS_URL || undefined,
     tileCacheMb: nonNegative(env, 'TILE_CACHE_MB', 64),
     rateLimitPerMinute: nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 3000),

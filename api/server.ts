@@ -14,6 +14,7 @@ import { bridgeMiddleware, readLiveLock, writeLock } from './local-bridge.ts';
 import { openDatabase, type Database } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import { seedIfEmpty } from '../etl/seed.ts';
+import { startScheduler } from '../etl/schedule/runner.ts';
 import { TOOLS } from './cli-tools.ts';
 import { loadSensorConfig } from '../etl/sensors/config.ts';
 import { startSensorService } from '../etl/sensors/service.ts';
@@ -88,11 +89,14 @@ export async function startServer(config: Config, log: (m: string) => void = con
   const sensorConfig = loadSensorConfig();
   const sensors = sensorConfig.enabled ? await startSensorService(database, sensorConfig, log) : undefined;
   registerObservationsDataset(database);
+  // scheduled ETL sources; on several instances the per-source lease in the database keeps runs single
+  const scheduler = config.etlScheduler ? startScheduler(database.db, log) : undefined;
   log(`geoportal listening on http://localhost:${lockPort} (started in ${Date.now() - t0} ms)`);
   return {
     server,
     database,
     async stop() {
+      scheduler?.stop();
       await sensors?.stop();
       await new Promise<void>((r) => server.close(() => r()));
       await stopInvalidation();

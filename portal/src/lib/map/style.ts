@@ -59,9 +59,9 @@ export function opacityPaint(layer: LayerSchema, opacity: number): { id: string;
  * The map layers that draw a schema layer. `source` defaults to our vector tiles;
  * a GeoJSON source (e.g. an archived plan version) is drawn the same way with `geojson: true`.
  */
-export function styleLayers(layer: LayerSchema, today: string, source: { id: string; geojson?: boolean; prefix?: string } = { id: layer.id }): LayerSpecification[] {
+export function styleLayers(layer: LayerSchema, today: string, source: { id: string; geojson?: boolean; prefix?: string; sourceLayer?: string } = { id: layer.id }): LayerSpecification[] {
   const filter = temporalFilter(layer, today);
-  const base = { source: source.id, ...(source.geojson ? {} : { 'source-layer': layer.id }), minzoom: source.geojson ? 0 : layer.minZoom, ...(filter ? { filter } : {}) };
+  const base = { source: source.id, ...(source.geojson ? {} : { 'source-layer': source.sourceLayer ?? layer.id }), minzoom: source.geojson ? 0 : layer.minZoom, ...(filter ? { filter } : {}) };
   return styleLayersOf(layer, base).map((l) => (source.prefix ? { ...l, id: source.prefix + l.id } : l));
 }
 
@@ -103,13 +103,51 @@ function styleLayersOf(layer: LayerSchema, base: { source: string; 'source-layer
  * The offline default style: a background and our own vector layers, nothing
  * fetched from the internet. An online basemap can be slid underneath when configured.
  */
-export function buildStyle(origin: string, basemapStyleUrl?: string, opts: { today?: string; only?: readonly LayerSchema[] } = {}): StyleSpecification {
+/** id prefix of the grouped vector sources of `buildStyle(…, { combined: true })` */
+const COMBINED_SOURCE = 'geoportal';
+const COMBINED_GROUP = 20;
+
+/**
+ * `combined`: layers in groups from one tile URL each (`/api/tiles/a,b,…/{z}/{x}/{y}.mvt`): a few
+ * requests per tile instead of one per layer and tile, which is what makes the first features appear quickly.
+ * Without it every layer has its own source named by its id (the editor reloads one layer's tiles).
+ */
+export function buildStyle(origin: string, basemapStyleUrl?: string, opts: { today?: string; only?: readonly LayerSchema[]; combined?: boolean } = {}): StyleSpecification {
   const today = opts.today ?? todayIso();
   const list = opts.only ?? layers;
   const sources: StyleSpecification['sources'] = {};
   for (const l of list)
     sources[l.id] = { type: 'vector', tiles: [`${origin}/api/tiles/${l.id}/{z}/{x}/{y}.mvt`], minzoom: l.minZoom, maxzoom: Math.min(l.maxZoom, 16), attribution: '© Statutární město Chomutov' };
   const bg: LayerSpecification[] = [{ id: 'background', type: 'background', paint: { 'background-color': '#eef1ea' } }];
+  if (opts.combined) {
+    // the tile API takes at most 20 layers per tile and answers 404 for a non-public layer to a visitor:
+    // public layers go in groups, a non-public layer keeps its own source (drawn for signed-in users)
+    const sources: StyleSpecification['sources'] = {};
+    const sourceOf = new Map<string, string>();
+    // one group per theme: a theme whose layers are all hidden loads no tiles at all
+    const open = list.filter((l) => l.public !== false);
+    const groups: LayerSchema[][] = [];
+    for (const theme of [...new Set(open.map((l) => l.theme))]) {
+      const members = open.filter((l) => l.theme === theme);
+      for (let k = 0; k < members.length; k += COMBINED_GROUP) groups.push(members.slice(k, k + COMBINED_GROUP));
+    }
+    for (const [g, group] of groups.entries()) {
+      const id = `${COMBINED_SOURCE}-${g}`;
+      sources[id] = {
+        type: 'vector',
+        tiles: [`${origin}/api/tiles/${group.map((l) => l.id).join(',')}/{z}/{x}/{y}.mvt`],
+        minzoom: Math.min(...group.map((l) => l.minZoom)),
+        maxzoom: Math.min(16, Math.max(...group.map((l) => l.maxZoom))),
+        attribution: '© Statutární město Chomutov',
+      };
+      for (const l of group) sourceOf.set(l.id, id);
+    }
+    for (const l of list.filter((x) => x.public === false)) {
+      sources[l.id] = { type: 'vector', tiles: [`${origin}/api/tiles/${l.id}/{z}/{x}/{y}.mvt`], minzoom: l.minZoom, maxzoom: Math.min(l.maxZoom, 16) };
+      sourceOf.set(l.id, l.id);
+    }
+    return { version: 8, sources, layers: [...bg, ...list.flatMap((l) => styleLayers(l, today, { id: sourceOf.get(l.id)!, sourceLayer: l.id }))] };
+  }
   // an online basemap is merged in by $lib/map/basemaps.ts (transformStyle), never required here
   void basemapStyleUrl;
   return { version: 8, sources, layers: [...bg, ...list.flatMap((l) => styleLayers(l, today))] };

@@ -12,9 +12,9 @@ export interface TileCoord {
 }
 
 /** Attribute columns a layer sends in its tiles (from schemas/). */
-export function tileColumns(layer: LayerSchema): { name: string; column: string }[] {
-  const cols = tileAttributes(layer).map((a) => ({ name: a.name, column: a.name }));
-  if (layer.perMunicipality) cols.push({ name: MUNICIPALITY_PROPERTY, column: 'municipality_code' });
+export function tileColumns(layer: LayerSchema): { name: string; column: string; isDate?: boolean }[] {
+  const cols = tileAttributes(layer).map((a) => ({ name: a.name, column: a.name, isDate: a.type === 'date' }));
+  if (layer.perMunicipality) cols.push({ name: MUNICIPALITY_PROPERTY, column: 'municipality_code', isDate: false });
   return cols;
 }
 
@@ -29,7 +29,10 @@ export function tileFeatures(layer: LayerSchema, t: TileCoord): RawBuilder<unkno
   const isPoint = layer.geometryType.endsWith('Point');
   const g3857 = sql`ST_Transform(t.geom, 3857)`;
   const simplified = isPoint ? g3857 : sql`ST_Simplify(${g3857}, ${pixel / 2}::float8, true)`;
-  const cols = tileColumns(layer).map((c) => sql`t.${sql.raw(c.column)} AS ${sql.raw(c.name)}`);
+  // dates travel as ISO text (YYYY-MM-DD) from both encoders: pg would hand the JS encoder a Date object
+  const cols = tileColumns(layer).map((c) =>
+    c.isDate ? sql`t.${sql.raw(c.column)}::text AS ${sql.raw(c.name)}` : sql`t.${sql.raw(c.column)} AS ${sql.raw(c.name)}`,
+  );
   return sql`
     SELECT t.fid, ${sql.join(cols)},
       ${isPoint ? simplified : sql`ST_ClipByBox2D(${simplified}, ST_Expand(env.e, ${margin}::float8))`} AS geom,

@@ -9,7 +9,6 @@ const S = {
     cs: 'Datové sady geoportálu ke stažení a přes API. Katalog je ve formátu DCAT-AP-CZ a sklízí jej Národní katalog otevřených dat.',
     en: 'Datasets of the geoportal to download and through the API. The catalogue follows DCAT-AP-CZ and is harvested by the Czech National Open Data Catalogue.',
   },
-  home: { cs: 'Mapa', en: 'Map' },
   search: { cs: 'Hledat v datových sadách', en: 'Search datasets' },
   searchPlaceholder: { cs: 'např. odpad, stromy, územní plán', en: 'e.g. waste, trees, land use' },
   sort: { cs: 'Řadit', en: 'Sort' },
@@ -59,7 +58,6 @@ const S = {
   never: { cs: 'zatím žádný', en: 'none yet' },
   catalogRecord: { cs: 'Záznam v katalogu (DCAT-AP-CZ)', en: 'Catalogue record (DCAT-AP-CZ)' },
   noResults: { cs: 'Žádná datová sada neodpovídá hledání.', en: 'No dataset matches the search.' },
-  language: { cs: 'English', en: 'Česky' },
 } satisfies Record<string, Localized>;
 
 export type CatalogStringKey = keyof typeof S;

@@ -9,8 +9,6 @@ export interface Config {
   dataDir: string;
   /** public https base URL used in links and catalogue IRIs */
   publicBaseUrl?: string;
-  /** optional online basemap shown under our own layers (never required) */
-  basemapStyleUrl?: string;
   seed: boolean;
   /** run the scheduled ETL sources (etl/sources.json) inside this server */
   etlScheduler: boolean;
@@ -35,7 +33,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.DATA_DIR ?? 'data'),
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/$/, '') || undefined,
-    basemapStyleUrl: env.BASEMAP_STYLE_URL || undefined,
     seed: env.SEED !== '0',
     etlScheduler: env.ETL_SCHEDULER === '1',
     redisUrl: env.REDIS_URL || undefined,

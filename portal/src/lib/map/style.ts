@@ -112,7 +112,7 @@ const COMBINED_GROUP = 20;
  * requests per tile instead of one per layer and tile, which is what makes the first features appear quickly.
  * Without it every layer has its own source named by its id (the editor reloads one layer's tiles).
  */
-export function buildStyle(origin: string, basemapStyleUrl?: string, opts: { today?: string; only?: readonly LayerSchema[]; combined?: boolean } = {}): StyleSpecification {
+export function buildStyle(origin: string, opts: { today?: string; only?: readonly LayerSchema[]; combined?: boolean } = {}): StyleSpecification {
   const today = opts.today ?? todayIso();
   const list = opts.only ?? layers;
   const sources: StyleSpecification['sources'] = {};
@@ -149,7 +149,6 @@ export function buildStyle(origin: string, basemapStyleUrl?: string, opts: { tod
     return { version: 8, sources, layers: [...bg, ...list.flatMap((l) => styleLayers(l, today, { id: sourceOf.get(l.id)!, sourceLayer: l.id }))] };
   }
   // an online basemap is merged in by $lib/map/basemaps.ts (transformStyle), never required here
-  void basemapStyleUrl;
   return { version: 8, sources, layers: [...bg, ...list.flatMap((l) => styleLayers(l, today))] };
 }
 

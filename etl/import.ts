@@ -327,11 +327,13 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   report.unchanged = staged - report.inserted - report.updated;
   phase('upsert');
 
-  // Features absent from the new file are withdrawn, except those whose new record was rejected.
+  // Features absent from the new file are withdrawn, except those whose new record was rejected and
+  // those staff created in the editor (source id `edit:…`): a vendor export does not know them.
   const scope = opts.municipality !== undefined && layer.perMunicipality ? sql`AND municipality_code = ${opts.municipality}` : sql``;
   const kept = [...rejectedIds];
   const deleted = await sql`
     DELETE FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = t.source_id)
+    AND t.source_id NOT LIKE 'edit:%'
     ${kept.length ? sql`AND NOT (t.source_id = ANY(${kept}::text[]))` : sql``} ${scope}`.execute(trx);
   report.deleted = Number(deleted.numAffectedRows ?? 0);
   phase('withdraw');

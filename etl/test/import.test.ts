@@ -49,6 +49,16 @@ describe.each(testBackends())('ETL import on %s', (backend) => {
     expect(await seedIfEmpty(database.db)).toEqual([]);
   });
 
+  it('a re-import keeps features staff created in the editor', async () => {
+    await sql`INSERT INTO layer_stanoviste_trideneho_odpadu (source_id, municipality_code, nazev, geom, content_hash)
+      VALUES ('edit:test-1', 562971, 'Nové stanoviště', ST_SetSRID(ST_Point(13.41, 50.46), 4326), 'x')`.execute(database.db);
+    const r = await importFile(database.db, { path: SEED_SOURCES[1].path, layerId: LAYER });
+    expect(r.deleted).toBe(0);
+    const kept = await sql<{ n: number }>`SELECT count(*)::int AS n FROM layer_stanoviste_trideneho_odpadu WHERE source_id = 'edit:test-1'`.execute(database.db);
+    expect(kept.rows[0]!.n).toBe(1);
+    await sql`DELETE FROM layer_stanoviste_trideneho_odpadu WHERE source_id = 'edit:test-1'`.execute(database.db);
+  });
+
   it('re-importing the same file changes nothing', async () => {
     const before = (await sql<{ modified_at: Date }>`SELECT modified_at FROM layer_state WHERE layer_id = ${LAYER}`.execute(database.db)).rows[0]!.modified_at;
     const r = await importFile(database.db, { path: SEED_SOURCES[1].path, layerId: LAYER });

@@ -74,6 +74,8 @@ function collectionDoc(base: string, layer: LayerSchema, meta: LayerMeta) {
     description: layer.description.cs,
     keywords: layer.keywords.cs,
     itemType: 'feature',
+    // last successful import or edit of the layer (moves with every committed change)
+    updated: meta.modifiedAt.toISOString(),
     crs: CRS_URIS,
     storageCrs: CRS84.uri,
     extent: {

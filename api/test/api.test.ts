@@ -35,6 +35,9 @@ describe.each(testBackends())('API on %s', (backend) => {
     expect(conf.body.conformsTo).toContain('http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core');
     const cols = await api().get('/api/collections').expect(200);
     expect(cols.body.collections.map((c: { id: string }) => c.id)).toEqual(layers.filter((l) => l.public !== false).map((l) => l.id));
+    // when the layer last changed: the seed import just now
+    const updated = Date.parse(cols.body.collections[0].updated);
+    expect(Date.now() - updated).toBeLessThan(10 * 60_000);
     const [minx, miny, maxx, maxy] = cols.body.collections[0].extent.spatial.bbox[0];
     // ORP Chomutov
     expect(minx).toBeGreaterThan(13.1);

@@ -92,6 +92,9 @@ describe.runIf(browserAvailable())('portal pages in Chromium: municipality, plan
     const api = (await (await fetch(`${base}/api/collections/stanoviste-trideneho-odpadu/items?limit=1&filter=obec_kod%3D${CHOMUTOV}`)).json()) as { numberMatched: number };
     expect(shown).toBe(api.numberMatched);
     expect(shown).toBeGreaterThan(0);
+    // the last-update column shows the date of the seed import (today)
+    const updated = (await page.locator('tr[data-layer="stanoviste-trideneho-odpadu"] td').nth(1).textContent())!.trim();
+    expect(updated).toMatch(new RegExp(`${new Date().getFullYear()}`));
     expect(await page.getByRole('link', { name: 'Datové sady obce Chomutov v katalogu' }).getAttribute('href')).toBe(`/data?obec=${CHOMUTOV}`);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.goto(`${base}/obec/999999`);

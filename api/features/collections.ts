@@ -9,8 +9,27 @@ export interface LayerMeta {
   temporal?: [string | null, string | null];
 }
 
-/** Extent, count and modification time of a layer; cheap enough per request (one aggregate on a GiST-indexed table). */
+/**
+ * Extents are full scans of the layer table, so they are computed once per
+ * layer version: every committed write moves layer_state.modified_at
+ * (recordChange), and a cached entry with the same time is still exact.
+ */
+const memo = new WeakMap<Kysely<any>, Map<string, LayerMeta>>();
+
+/** Extent, count and modification time of a layer. */
 export async function layerMeta(db: Kysely<any>, layer: LayerSchema): Promise<LayerMeta> {
+  const state = await sql<{ modified_at: Date }>`SELECT modified_at FROM layer_state WHERE layer_id = ${layer.id}`.execute(db);
+  const modified = state.rows[0] ? new Date(state.rows[0].modified_at).getTime() : undefined;
+  const cache = memo.get(db) ?? new Map<string, LayerMeta>();
+  memo.set(db, cache);
+  const hit = cache.get(layer.id);
+  if (hit && modified !== undefined && hit.modifiedAt.getTime() === modified) return hit;
+  const meta = await computeLayerMeta(db, layer);
+  cache.set(layer.id, meta);
+  return meta;
+}
+
+async function computeLayerMeta(db: Kysely<any>, layer: LayerSchema): Promise<LayerMeta> {
   const r = await sql<{ xmin: number | null; ymin: number; xmax: number; ymax: number; n: number; modified_at: Date }>`
     SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax, s.feature_count AS n, s.modified_at
     FROM layer_state s, (SELECT ST_Extent(geom)::geometry AS e FROM ${sql.raw(tableName(layer))}) x

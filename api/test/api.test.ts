@@ -6,7 +6,7 @@ import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
 import { seedIfEmpty } from '../../etl/seed.ts';
 import { createApp } from '../app.ts';
-import { decodeTile, tileFor } from './decode-tile.ts';
+import { binary, decodeTile, tileFor } from './decode-tile.ts';
 import { getLayer, layers } from '../../schemas/index.ts';
 import { featureProperties } from '../features/properties.ts';
 
@@ -157,9 +157,3 @@ describe.each(testBackends())('API on %s', (backend) => {
   });
 });
 
-function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => cb(null, Buffer.concat(chunks)));
-}

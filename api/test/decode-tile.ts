@@ -1,5 +1,6 @@
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
+import type { Response } from 'supertest';
 
 export interface DecodedFeature {
   id: number | undefined;
@@ -31,4 +32,12 @@ export function tileFor(lon: number, lat: number, z: number): { z: number; x: nu
   const r = (lat * Math.PI) / 180;
   const y = Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n);
   return { z, x, y };
+}
+
+/** supertest body parser that keeps a binary response (a tile) as one Buffer. */
+export function binary(res: Response, cb: (err: Error | null, body: Buffer) => void): void {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => cb(null, Buffer.concat(chunks)));
 }

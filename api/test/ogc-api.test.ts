@@ -8,7 +8,7 @@ import { seedIfEmpty } from '../../etl/seed.ts';
 import { getLayer, layers } from '../../schemas/index.ts';
 import { createApp } from '../app.ts';
 import { featureProperties } from '../features/properties.ts';
-import { decodeTile, tileFor } from './decode-tile.ts';
+import { binary, decodeTile, tileFor } from './decode-tile.ts';
 
 const SITES = 'stanoviste-trideneho-odpadu';
 type Link = { rel: string; href: string; type?: string; templated?: boolean };
@@ -337,9 +337,3 @@ describe.each(testBackends())('OGC API on %s', (backend) => {
   });
 });
 
-function binary(res: request.Response, cb: (err: Error | null, body: Buffer) => void): void {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (c: Buffer) => chunks.push(c));
-  stream.on('end', () => cb(null, Buffer.concat(chunks)));
-}

@@ -1,17 +1,19 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Geometry } from 'geojson';
 import { getLayer, MUNICIPALITY_LAYER_ID, tableName, type LayerSchema } from '../schemas/index.ts';
-import { STORAGE_SRID, sqlType } from '../schemas/ddl.ts';
+import { spatialIndexDdl, STORAGE_SRID, sqlType } from '../schemas/ddl.ts';
 import { recordChange } from '../sql/changes.ts';
+import { copyFrom, copyText } from '../sql/copy.ts';
 import { validateProperties, type AttributeValue } from '../schemas/validate.ts';
 import { InputError } from './errors.ts';
 import { plausibleFor } from './crs.ts';
-import { mapProperties, unusedColumns, vendorValue, type FieldMapping } from './mapping.ts';
+import { compileMapping, unusedColumns, vendorValue, type FieldMapping } from './mapping.ts';
 import { openSource, type SourceReader } from './readers/index.ts';
 import type { ZipLimits } from './readers/types.ts';
+import { ewkbHex } from './wkb.ts';
 
 export interface ImportOptions {
   path: string;
@@ -25,7 +27,7 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** called every 1000 records and at the end; `total` when the format tells the record count */
   onProgress?: (read: number, total?: number) => void;
-  /** rows per INSERT into the staging table (default 5000) */
+  /** rows per COPY into the staging table (default 10 000) */
   batchSize?: number;
   /** GeoPackage layer / file inside a zip */
   sourceLayer?: string;
@@ -75,7 +77,7 @@ export interface PreparedImport {
   started: number;
 }
 
-const DEFAULT_BATCH = 5000;
+const DEFAULT_BATCH = 10_000;
 const DEFAULT_MAX_VALUE = 65_536;
 
 class DryRunRollback extends Error {}
@@ -178,28 +180,40 @@ export async function finishImport(db: Kysely<any>, p: PreparedImport): Promise<
  * Stages every record of the source and publishes the result, inside the
  * caller's transaction. The audit trigger of the layer tables reads the acting
  * user from `geoportal.actor`, set here for the rest of the transaction.
+ *
+ * Records are read, validated and hashed here and streamed into a temporary
+ * stage with COPY, one batch in flight while the next is prepared; PostGIS
+ * transforms them as they arrive. Checks and the publication are then a few
+ * set-based statements from the stage: update what changed, insert what is new,
+ * withdraw what is gone.
  */
 export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport): Promise<void> {
   const { layer, source, srid, opts, report } = p;
-  await sql`SELECT set_config('geoportal.actor', ${`etl:run:${report.runId}`}, true)`.execute(trx);
+  // jit: compiling these one-off bulk statements costs more than it saves;
+  // work_mem: the joins, the duplicate check and the history trigger's transition tables stay in memory
+  await sql`SELECT set_config('geoportal.actor', ${`etl:run:${report.runId}`}, true), set_config('jit', 'off', true),
+    set_config('work_mem', '128MB', true)`.execute(trx);
   // the run's row stays locked while its transaction lives: see markInterruptedRuns
   await sql`SELECT 1 FROM etl_run WHERE id = ${report.runId} FOR UPDATE`.execute(trx);
-  const table = sql.raw(tableName(layer));
   const attrs = layer.attributes.map((a) => a.name);
-  const attrCols = attrs.map((a) => sql.raw(a));
   const mapping = opts.mapping;
   const idField = mapping?.idField;
   const maxValue = opts.maxValueLength ?? DEFAULT_MAX_VALUE;
 
   await sql`DROP TABLE IF EXISTS etl_stage`.execute(trx);
+  // geom: the source geometry (src) in the storage CRS, computed by PostGIS while COPY loads;
+  // repaired: ST_MakeValid's result for the few invalid ones
   await sql`CREATE TEMP TABLE etl_stage (
       record integer NOT NULL,
       source_id text NOT NULL,
       municipality_code integer,
-      geom geometry,
       content_hash text NOT NULL,
-      ${sql.join(layer.attributes.map((a) => sql.raw(`${a.name} ${sqlType(a.type)}`)))}
+      ${sql.join(layer.attributes.map((a) => sql.raw(`${a.name} ${sqlType(a.type)}`)))},
+      src geometry NOT NULL,
+      geom geometry GENERATED ALWAYS AS (ST_Transform(src, ${sql.raw(String(STORAGE_SRID))})) STORED,
+      repaired geometry
     ) ON COMMIT DROP`.execute(trx);
+  const copyStatement = `COPY etl_stage (record, source_id, municipality_code, content_hash, ${attrs.join(', ')}, src) FROM STDIN`;
 
   const rejectedIds = new Set<string>();
   const reject = (record: number, field: string | null, reason: string, sourceId?: string) => {
@@ -208,47 +222,55 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   };
 
   const batchRows = opts.batchSize ?? DEFAULT_BATCH;
-  let batch = newBatch(attrs.length);
-  // one batch is written while the next is read and validated
+  let lines: string[] = [];
+  // one batch is loaded while the next is read and validated
   let pending: Promise<unknown> = Promise.resolve();
   const flush = async () => {
-    if (batch.record.length === 0) return;
-    const b = batch;
-    batch = newBatch(attrs.length);
+    if (lines.length === 0) return;
+    const text = lines.join('\n') + '\n';
+    lines = [];
     await pending;
-    pending = insertBatch(trx, layer, b, srid);
+    pending = copyFrom(trx, copyStatement, text);
     pending.catch(() => {});
   };
 
+  const mapRecord = compileMapping(attrs, mapping);
   let checkedColumns = false;
   const stagingStarted = performance.now();
   const prefix = opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '';
   for await (const rec of source.records()) {
     report.read++;
     if (report.read % 1000 === 0) opts.onProgress?.(report.read, source.count);
+    const props = rec.properties;
     if (!checkedColumns) {
       checkedColumns = true;
-      const unused = unusedColumns(Object.keys(rec.properties), attrs, mapping);
+      const unused = unusedColumns(Object.keys(props), attrs, mapping);
       if (unused.length) report.warnings.push(`columns not used by the layer or mapping: ${unused.join(', ')}`);
     }
     const geometryJson = rec.geometry ? JSON.stringify(rec.geometry) : 'null';
     let rawId: unknown;
-    if (mapping?.idFromContent) rawId = createHash('sha1').update(JSON.stringify(rec.properties)).update(geometryJson).digest('hex').slice(0, 24);
-    else rawId = idField ? vendorValue(rec.properties, idField) : (rec.id ?? vendorValue(rec.properties, 'source_id'));
+    if (mapping?.idFromContent) rawId = hash('sha1', JSON.stringify(props) + geometryJson, 'hex').slice(0, 24);
+    else rawId = idField ? vendorValue(props, idField) : (rec.id ?? vendorValue(props, 'source_id'));
     if (rawId === undefined || rawId === null || String(rawId).trim() === '') {
       reject(rec.record, idField ?? 'id', 'feature has no stable source id');
       continue;
     }
     const sourceId = prefix + String(rawId).trim();
-    const oversized = Object.entries(rec.properties).find(([, v]) => typeof v === 'string' && v.length > maxValue);
-    if (oversized) {
-      reject(rec.record, oversized[0], `value of ${(oversized[1] as string).length} characters exceeds the limit of ${maxValue}`, sourceId);
+    let oversized: string | undefined;
+    let garbled: string | undefined;
+    for (const k in props) {
+      const v = props[k];
+      if (typeof v !== 'string') continue;
+      if (oversized === undefined && v.length > maxValue) oversized = k;
+      // undecodable bytes: the DBF is not in the encoding its .cpg (or the operator) claims
+      if (garbled === undefined && v.includes('\uFFFD')) garbled = k;
+    }
+    if (oversized !== undefined) {
+      reject(rec.record, oversized, `value of ${(props[oversized] as string).length} characters exceeds the limit of ${maxValue}`, sourceId);
       continue;
     }
-    // undecodable bytes: the DBF is not in the encoding its .cpg (or the operator) claims
-    const garbled = Object.entries(rec.properties).find(([, v]) => typeof v === 'string' && v.includes('\uFFFD'));
-    if (garbled) {
-      reject(rec.record, garbled[0], `text has bytes that are not ${source.encoding ?? 'UTF-8'} (wrong .cpg or --encoding?)`, sourceId);
+    if (garbled !== undefined) {
+      reject(rec.record, garbled, `text has bytes that are not ${source.encoding ?? 'UTF-8'} (wrong .cpg or --encoding?)`, sourceId);
       continue;
     }
     const geomError = checkGeometry(rec.geometry, layer, srid);
@@ -256,33 +278,26 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
       reject(rec.record, 'geometry', geomError, sourceId);
       continue;
     }
-    const { values, errors } = validateProperties(layer, mapProperties(rec.properties, attrs, mapping), { coerce: true });
+    const { values, errors } = validateProperties(layer, mapRecord(props), { coerce: true });
     if (errors.length > 0) {
       for (const e of errors) reject(rec.record, e.field, e.reason, sourceId);
+      continue;
+    }
+    const wkb = ewkbHex(rec.geometry!, srid);
+    if (wkb === null) {
+      reject(rec.record, 'geometry', 'coordinates are not numbers', sourceId);
       continue;
     }
     let municipality: number | null = opts.municipality ?? null;
     if (!layer.perMunicipality) municipality = null;
     else if (municipality === null && mapping?.municipalityField) {
-      const m = Number(vendorValue(rec.properties, mapping.municipalityField));
+      const m = Number(vendorValue(props, mapping.municipalityField));
       municipality = Number.isInteger(m) && m > 0 ? m : null;
     }
-    batch.record.push(rec.record);
-    batch.sourceId.push(sourceId);
-    batch.municipality.push(municipality);
-    for (let i = 0; i < attrs.length; i++) batch.attrs[i]!.push(values[attrs[i]!] ?? null);
-    const g = rec.geometry!;
-    if (g.type === 'Point') {
-      batch.geojson.push(null);
-      batch.x.push(g.coordinates[0]!);
-      batch.y.push(g.coordinates[1]!);
-    } else {
-      batch.geojson.push(geometryJson);
-      batch.x.push(null);
-      batch.y.push(null);
-    }
-    batch.hash.push(contentHash(values, geometryJson, srid));
-    if (batch.record.length >= batchRows) await flush();
+    let line = `${rec.record}\t${copyText(sourceId)}\t${copyText(municipality)}\t${contentHash(values, geometryJson, srid)}`;
+    for (let i = 0; i < attrs.length; i++) line += `\t${copyText(values[attrs[i]!])}`;
+    lines.push(`${line}\t${wkb}`);
+    if (lines.length >= batchRows) await flush();
   }
   await flush();
   await pending;
@@ -305,37 +320,77 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
     reject(d.record, mapping?.idFromContent ? 'geometry' : (idField ?? 'id'), `duplicate source id "${d.source_id.slice(prefix.length)}"`, d.source_id);
 
   phase('duplicates');
-  await repairGeometries(trx, p, rejectedIds);
+  const geom = finalGeometry(layer);
+  await repairGeometries(trx, p, rejectedIds, geom);
   phase('geometry');
-  if (layer.perMunicipality) await assignMunicipalities(trx, opts.municipality, report);
+  if (layer.perMunicipality) await assignMunicipalities(trx, opts.municipality, report, geom);
   phase('municipalities');
+  await publish(trx, p, rejectedIds, geom);
+}
 
-  const setCols = sql.join(attrs.map((a) => sql`${sql.raw(a)} = EXCLUDED.${sql.raw(a)}`));
-  const upsert = await sql<{ inserted: number; updated: number }>`
-    WITH up AS (
-      INSERT INTO ${table} AS t (source_id, municipality_code, ${sql.join(attrCols)}, geom, content_hash)
-      SELECT source_id, municipality_code, ${sql.join(attrCols)}, geom, content_hash FROM etl_stage
-      ON CONFLICT (source_id) DO UPDATE SET municipality_code = EXCLUDED.municipality_code, ${setCols},
-        geom = EXCLUDED.geom, content_hash = EXCLUDED.content_hash, updated_at = now()
-      WHERE t.content_hash IS DISTINCT FROM EXCLUDED.content_hash
-         OR t.municipality_code IS DISTINCT FROM EXCLUDED.municipality_code
-      RETURNING (xmax = 0) AS inserted)
-    SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`.execute(trx);
-  report.inserted = upsert.rows[0]!.inserted;
-  report.updated = upsert.rows[0]!.updated;
+/**
+ * The stage's geometry as the layer stores it: repaired where it had to be,
+ * a single geometry made multi (or the first part of a multi taken) to fit the column type.
+ */
+function finalGeometry(layer: LayerSchema): RawBuilder<unknown> {
+  const g = sql`coalesce(s.repaired, s.geom)`;
+  if (layer.geometryType.startsWith('Multi')) return sql`ST_Multi(${g})`;
+  return sql`CASE WHEN GeometryType(${g}) = ${layer.geometryType.toUpperCase()} THEN ${g} ELSE ST_GeometryN(${g}, 1) END`;
+}
+
+/** Replaces the published version with the stage: update what changed, insert what is new, withdraw what is gone. */
+async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Set<string>, geom: RawBuilder<unknown>): Promise<void> {
+  const { layer, opts, report } = p;
+  const phases = report.phases!;
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - mark);
+    mark = now;
+  };
+  const table = sql.raw(tableName(layer));
+  const attrCols = layer.attributes.map((a) => sql.raw(a.name));
+  // imports of one layer publish one after the other (the upsert below is not a single statement)
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`geoportal:etl:${layer.id}`}))`.execute(trx);
   const staged = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM etl_stage`.execute(trx)).rows[0]!.n;
+  // how many rows the layer holds, counted only up to the number staged
+  const existing = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} LIMIT ${staged}) x`.execute(trx)).rows[0]!.n;
+  // Loading mostly new rows (a first import): building the spatial index once afterwards is
+  // cheaper than growing it row by row, as ogr2ogr does. Readers of this layer wait for the commit.
+  const rebuildIndex = staged >= 20_000 && existing * 2 <= staged;
+  if (rebuildIndex) await sql.raw(`DROP INDEX IF EXISTS ${tableName(layer)}_geom_idx`).execute(trx);
+
+  const setCols = sql.join(layer.attributes.map((a) => sql`${sql.raw(a.name)} = s.${sql.raw(a.name)}`));
+  const updated = await sql`
+    UPDATE ${table} t SET municipality_code = s.municipality_code, ${setCols}, geom = ${geom}, content_hash = s.content_hash, updated_at = now()
+    FROM etl_stage s
+    WHERE t.source_id = s.source_id
+      AND (t.content_hash IS DISTINCT FROM s.content_hash OR t.municipality_code IS DISTINCT FROM s.municipality_code)`.execute(trx);
+  report.updated = Number(updated.numAffectedRows ?? 0);
+  phase('update');
+  const inserted = await sql`
+    INSERT INTO ${table} (source_id, municipality_code, ${sql.join(attrCols)}, geom, content_hash)
+    SELECT s.source_id, s.municipality_code, ${sql.join(attrCols.map((c) => sql`s.${c}`))}, ${geom}, s.content_hash FROM etl_stage s
+    WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.source_id = s.source_id)`.execute(trx);
+  report.inserted = Number(inserted.numAffectedRows ?? 0);
   report.unchanged = staged - report.inserted - report.updated;
-  phase('upsert');
+  phase('insert');
+  if (rebuildIndex) {
+    await sql.raw(spatialIndexDdl(layer)).execute(trx);
+    phase('index');
+  }
 
   // Features absent from the new file are withdrawn, except those whose new record was rejected and
   // those staff created in the editor (source id `edit:…`): a vendor export does not know them.
-  const scope = opts.municipality !== undefined && layer.perMunicipality ? sql`AND municipality_code = ${opts.municipality}` : sql``;
-  const kept = [...rejectedIds];
-  const deleted = await sql`
-    DELETE FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = t.source_id)
-    AND t.source_id NOT LIKE 'edit:%'
-    ${kept.length ? sql`AND NOT (t.source_id = ANY(${kept}::text[]))` : sql``} ${scope}`.execute(trx);
-  report.deleted = Number(deleted.numAffectedRows ?? 0);
+  if (existing > 0) {
+    const scope = opts.municipality !== undefined && layer.perMunicipality ? sql`AND municipality_code = ${opts.municipality}` : sql``;
+    const kept = [...rejectedIds];
+    const deleted = await sql`
+      DELETE FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = t.source_id)
+      AND t.source_id NOT LIKE 'edit:%'
+      ${kept.length ? sql`AND NOT (t.source_id = ANY(${kept}::text[]))` : sql``} ${scope}`.execute(trx);
+    report.deleted = Number(deleted.numAffectedRows ?? 0);
+  }
   phase('withdraw');
 
   await sql`UPDATE layer_state SET feature_count = (SELECT count(*) FROM ${table}), last_run_id = ${report.runId}
@@ -344,38 +399,6 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
     // a replacement may touch anything in the layer: invalidate its whole extent
     await recordChange(trx, { layerId: layer.id, bbox: null, source: `etl:run:${report.runId}` });
   }
-}
-
-interface Batch {
-  record: number[];
-  sourceId: string[];
-  municipality: (number | null)[];
-  attrs: AttributeValue[][];
-  geojson: (string | null)[];
-  x: (number | null)[];
-  y: (number | null)[];
-  hash: string[];
-}
-
-function newBatch(n: number): Batch {
-  return { record: [], sourceId: [], municipality: [], attrs: Array.from({ length: n }, () => []), geojson: [], x: [], y: [], hash: [] };
-}
-
-/**
- * One statement per batch: every column travels as one array parameter and
- * `unnest` turns them back into rows, so the parameter count does not grow
- * with the batch. PostGIS parses and transforms the whole batch in bulk.
- */
-async function insertBatch(trx: Transaction<any>, layer: LayerSchema, b: Batch, srid: number): Promise<void> {
-  const attrs = layer.attributes;
-  const cols = attrs.map((_, i) => sql.raw(`c${i}`));
-  const arrays = attrs.map((a, i) => sql`${b.attrs[i]}::${sql.raw(sqlType(a.type))}[]`);
-  const geom = sql`ST_SetSRID(CASE WHEN g IS NULL THEN ST_MakePoint(x, y) ELSE ST_GeomFromGeoJSON(g) END, ${srid}::integer)`;
-  await sql`INSERT INTO etl_stage (record, source_id, municipality_code, ${sql.join(attrs.map((a) => sql.raw(a.name)))}, geom, content_hash)
-    SELECT r, sid, m, ${sql.join(cols)}, ${srid === STORAGE_SRID ? geom : sql`ST_Transform(${geom}, ${STORAGE_SRID}::integer)`}, h
-    FROM unnest(${b.record}::integer[], ${b.sourceId}::text[], ${b.municipality}::integer[], ${sql.join(arrays)},
-      ${b.geojson}::text[], ${b.x}::float8[], ${b.y}::float8[], ${b.hash}::text[])
-      AS u(r, sid, m, ${sql.join(cols)}, g, x, y, h)`.execute(trx);
 }
 
 /** Geometry checks that need no database: presence, type family and plausible coordinates. */
@@ -401,7 +424,7 @@ function firstPosition(c: unknown): number[] | null {
   return Array.isArray(cur) && cur.length >= 2 ? (cur as number[]) : null;
 }
 
-async function repairGeometries(trx: Transaction<any>, p: PreparedImport, rejectedIds: Set<string>): Promise<void> {
+async function repairGeometries(trx: Transaction<any>, p: PreparedImport, rejectedIds: Set<string>, geom: RawBuilder<unknown>): Promise<void> {
   const { layer, report } = p;
   const file = p.source.file;
   if (!layer.geometryType.endsWith('Point')) {
@@ -416,16 +439,14 @@ async function repairGeometries(trx: Transaction<any>, p: PreparedImport, reject
         }
       } else {
         const dim = layer.geometryType.endsWith('LineString') ? 2 : 3;
-        await sql`UPDATE etl_stage SET geom = ST_CollectionExtract(ST_MakeValid(geom), ${dim}::integer) WHERE NOT ST_IsValid(geom)`.execute(trx);
+        await sql`UPDATE etl_stage SET repaired = ST_CollectionExtract(ST_MakeValid(geom), ${dim}::integer) WHERE NOT ST_IsValid(geom)`.execute(trx);
         const list = invalid.rows.slice(0, 20).map((r) => `record ${r.record} (${r.reason})`).join('; ');
         report.warnings.push(`${invalid.rows.length} invalid geometries repaired with ST_MakeValid: ${list}${invalid.rows.length > 20 ? '; …' : ''}`);
       }
     }
   }
-  const fix = layer.geometryType.startsWith('Multi') ? sql`ST_Multi(geom)` : sql`ST_GeometryN(geom, 1)`;
-  await sql`UPDATE etl_stage SET geom = ${fix} WHERE GeometryType(geom) <> ${layer.geometryType.toUpperCase()}`.execute(trx);
   const empty = await sql<{ record: number; source_id: string }>`
-    DELETE FROM etl_stage WHERE geom IS NULL OR ST_IsEmpty(geom) OR GeometryType(geom) <> ${layer.geometryType.toUpperCase()}
+    DELETE FROM etl_stage s WHERE ${geom} IS NULL OR ST_IsEmpty(${geom}) OR GeometryType(${geom}) <> ${layer.geometryType.toUpperCase()}
     RETURNING record, source_id`.execute(trx);
   for (const r of empty.rows) {
     report.rejects.push({ file, record: r.record, field: 'geometry', reason: 'geometry is empty or of the wrong type after repair' });
@@ -433,20 +454,21 @@ async function repairGeometries(trx: Transaction<any>, p: PreparedImport, reject
   }
 }
 
-async function assignMunicipalities(trx: Transaction<any>, stated: number | undefined, report: RunReport): Promise<void> {
+async function assignMunicipalities(trx: Transaction<any>, stated: number | undefined, report: RunReport, geom: RawBuilder<unknown>): Promise<void> {
   const obce = sql.raw(tableName(getLayer(MUNICIPALITY_LAYER_ID)!));
   if (stated === undefined) {
     await sql`UPDATE etl_stage s SET municipality_code = o.kod FROM ${obce} o
-      WHERE s.municipality_code IS NULL AND ST_Intersects(o.geom, ST_PointOnSurface(s.geom))`.execute(trx);
+      WHERE s.municipality_code IS NULL AND ST_Intersects(o.geom, ST_PointOnSurface(${geom}))`.execute(trx);
   }
   const outside = await sql<{ n: number }>`SELECT count(*)::int AS n FROM etl_stage s WHERE s.municipality_code IS NULL
-    OR NOT EXISTS (SELECT 1 FROM ${obce} o WHERE o.kod = s.municipality_code AND ST_Intersects(o.geom, ST_PointOnSurface(s.geom)))`.execute(trx);
+    OR NOT EXISTS (SELECT 1 FROM ${obce} o WHERE o.kod = s.municipality_code AND ST_Intersects(o.geom, ST_PointOnSurface(${geom})))`.execute(trx);
   const n = outside.rows[0]!.n;
   if (n > 0) report.warnings.push(`${n} features lie outside their municipality (or outside ORP Chomutov)`);
 }
 
 function contentHash(values: Record<string, AttributeValue>, geometryJson: string, srid: number): string {
-  return createHash('sha1').update(JSON.stringify(values)).update('\0').update(geometryJson).update(`\0${srid}`).digest('hex');
+  // one-shot: a Hash object per record cost more (allocation, finalisation) than the hashing itself
+  return hash('sha1', `${JSON.stringify(values)}\0${geometryJson}\0${srid}`, 'hex');
 }
 
 async function fileChecksum(path: string): Promise<string> {

@@ -65,31 +65,61 @@ export function mapProperties(
   attributeNames: string[],
   mapping: FieldMapping | undefined,
 ): Record<string, unknown> {
-  const lower = new Map(Object.keys(props).map((k) => [k.toLowerCase(), k]));
-  const get = (col: string) => {
-    const k = lower.get(col.toLowerCase());
-    return k === undefined ? undefined : props[k];
-  };
-  const out: Record<string, unknown> = {};
-  for (const name of attributeNames) {
-    let v: unknown;
+  return compileMapping(attributeNames, mapping)(props);
+}
+
+/**
+ * mapProperties for many records: which vendor column feeds which attribute is
+ * worked out once per set of column names (all records of a shapefile share one),
+ * not per record.
+ */
+export function compileMapping(attributeNames: string[], mapping: FieldMapping | undefined): (props: Record<string, unknown>) => Record<string, unknown> {
+  const plans = attributeNames.map((name) => {
     const derived = mapping?.derived?.[name];
-    if (derived) {
-      const src = get(derived.from);
-      const m = src === undefined || src === null ? null : new RegExp(derived.pattern).exec(String(src));
-      v = m ? (m[1] ?? m[0]) : undefined;
-    } else v = get(mapping?.fields?.[name] ?? name);
-    const vm = mapping?.values?.[name];
-    if (vm && v !== undefined && v !== null) {
-      const key = String(v).trim();
-      if (key in vm) v = vm[key];
+    return {
+      name,
+      column: derived ? derived.from : (mapping?.fields?.[name] ?? name),
+      pattern: derived ? new RegExp(derived.pattern) : undefined,
+      values: mapping?.values?.[name],
+      constant: mapping?.constants && name in mapping.constants ? { value: mapping.constants[name] } : undefined,
+    };
+  });
+  const byColumns = new Map<string, (props: Record<string, unknown>) => Record<string, unknown>>();
+  const build = (keys: string[]) => {
+    // the last of several columns differing only in case wins, as a lower-cased lookup map would have it
+    const lower = new Map(keys.map((k) => [k.toLowerCase(), k]));
+    const resolved = plans.map((p) => ({ ...p, key: lower.get(p.column.toLowerCase()) }));
+    return (props: Record<string, unknown>) => {
+      const out: Record<string, unknown> = {};
+      for (const p of resolved) {
+        let v: unknown = p.key === undefined ? undefined : props[p.key];
+        if (p.pattern) {
+          const m = v === undefined || v === null ? null : p.pattern.exec(String(v));
+          v = m ? (m[1] ?? m[0]) : undefined;
+        }
+        if (p.values && v !== undefined && v !== null) {
+          const key = String(v).trim();
+          if (key in p.values) v = p.values[key];
+        }
+        // DBF and GeoPackage date fields arrive as Date objects: the schema's dates are YYYY-MM-DD
+        if (v instanceof Date) v = Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
+        if ((v === undefined || v === null || v === '') && p.constant) v = p.constant.value;
+        out[p.name] = v;
+      }
+      return out;
+    };
+  };
+  return (props) => {
+    const keys = Object.keys(props);
+    const signature = keys.join('\u0000');
+    let f = byColumns.get(signature);
+    if (!f) {
+      f = build(keys);
+      // sources whose features each carry other columns (GeoJSON) must not grow this without bound
+      if (byColumns.size < 256) byColumns.set(signature, f);
     }
-    // DBF and GeoPackage date fields arrive as Date objects: the schema's dates are YYYY-MM-DD
-    if (v instanceof Date) v = Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
-    if ((v === undefined || v === null || v === '') && mapping?.constants && name in mapping.constants) v = mapping.constants[name];
-    out[name] = v;
-  }
-  return out;
+    return f(props);
+  };
 }
 
 /** Vendor columns the mapping does not use: reported once per run as a warning. */

@@ -41,10 +41,16 @@ export function layerDdl(layer: LayerSchema): string[] {
       updated_at timestamptz NOT NULL DEFAULT now()
     )`,
     ...layer.attributes.map((a) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${a.name} ${sqlType(a.type)}`),
-    `CREATE INDEX IF NOT EXISTS ${t}_geom_idx ON ${t} USING gist (geom)`,
+    spatialIndexDdl(layer),
     `CREATE INDEX IF NOT EXISTS ${t}_municipality_idx ON ${t} (municipality_code)`,
     ...historyDdl(layer),
   ];
+}
+
+/** The layer table's spatial index (an ETL import of mostly new rows drops it and builds it anew after loading). */
+export function spatialIndexDdl(layer: LayerSchema): string {
+  const t = tableName(layer);
+  return `CREATE INDEX IF NOT EXISTS ${t}_geom_idx ON ${t} USING gist (geom)`;
 }
 
 /**

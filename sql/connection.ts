@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+import { isCopyFrom, type CopyData } from './copy.ts';
 import { pglitePool } from './pglite-pool.ts';
 
 export type BackendKind = 'postgres' | 'pglite';
@@ -29,6 +31,29 @@ export interface OpenOptions {
 
 const INT8 = 20;
 
+/**
+ * pg's client, plus `COPY … FROM STDIN` for a statement whose only parameter is a
+ * CopyData (sql/copy.ts): Kysely hands statements to `client.query(sql, params)`,
+ * so bulk loads run on the transaction's own connection.
+ */
+class Client extends pg.Client {}
+const plainQuery = pg.Client.prototype.query;
+Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const [text, params] = args;
+  if (typeof text === 'string' && Array.isArray(params) && isCopyFrom(text, params)) return copyIn(this, text, params[0]);
+  return (plainQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+async function copyIn(client: pg.Client, text: string, data: CopyData): Promise<pg.QueryResult> {
+  const stream = client.query(copyFromStdin(text));
+  await new Promise<void>((resolve, reject) => {
+    stream.on('error', reject);
+    stream.on('finish', resolve);
+    stream.end(data.data);
+  });
+  return { command: 'COPY', rowCount: stream.rowCount, rows: [{ rows: stream.rowCount }], oid: 0, fields: [] };
+}
+
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const database = opts.databaseUrl ? await openPostgres(opts) : await openPglite(opts);
   database.canEncodeMvt = await probeMvt(database.db);
@@ -43,6 +68,7 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
       oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
   };
   const pool = new pg.Pool({
+    Client,
     connectionString: url,
     max: opts.poolSize ?? 10,
     types,

@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import { isCopyFrom } from './copy.ts';
 
 /**
  * Presents one embedded PGlite database as the `pg.Pool` that Kysely's own
@@ -18,6 +19,12 @@ export function pglitePool(pg: PGlite): PostgresPool {
       let released = false;
       const client = {
         async query(sql: string, parameters: ReadonlyArray<unknown>) {
+          if (isCopyFrom(sql, parameters)) {
+            // PGlite reads COPY data from a blob named /dev/blob
+            const data = parameters[0].data;
+            const res = await pg.query(sql.replace(/\bFROM\s+STDIN\b/i, "FROM '/dev/blob'"), [], { blob: new Blob([data]) });
+            return { command: 'COPY', rowCount: res.affectedRows ?? 0, rows: [{ rows: res.affectedRows ?? 0 }] } as never;
+          }
           // migrations are multi-statement scripts: only the simple protocol (exec) runs those
           const multi = parameters.length === 0 && /;\s*\S/.test(sql);
           const res = multi ? (await pg.exec(sql)).at(-1)! : await pg.query(sql, parameters as unknown[]);

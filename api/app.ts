@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../sql/connection.ts';
 import { problemMiddleware } from './problem.ts';
 import { healthRoutes } from './health.ts';
@@ -15,7 +15,8 @@ import { openapiApi } from './openapi/routes.ts';
 import { TileCache } from './cache/tile-cache.ts';
 import { createLogger, requestLogger } from './middleware/logging.ts';
 import { publicCors } from './middleware/cors.ts';
-import { rateLimit, type RateLimitOptions } from './middleware/rate-limit.ts';
+import { rateLimit, RateLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
+import { tileFastPath, type FastHandler } from './tiles/fast-path.ts';
 import { DEFAULT_AUTH, type AuthConfig } from './auth/config.ts';
 import { authMiddleware } from './auth/middleware.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -46,9 +47,22 @@ export interface AppOptions {
   dataDir?: string;
 }
 
+/** Koa, with a handler in front that may answer a request before Koa does (api/tiles/fast-path.ts). */
+class GeoportalApp extends Koa {
+  fastPath?: FastHandler;
+
+  override callback(): ReturnType<Koa['callback']> {
+    const koa = super.callback();
+    return (req, res) =>
+      this.fastPath && req instanceof IncomingMessage && res instanceof ServerResponse && this.fastPath(req, res) ? Promise.resolve() : koa(req, res);
+  }
+}
+
 export function createApp(opts: AppOptions): Koa {
-  const app = new Koa();
+  const app = new GeoportalApp();
   app.proxy = true;
+  const tileCache = opts.tileCache ?? new TileCache();
+  const limiter = new RateLimiter(opts.rateLimit ?? { perMinute: 3000 });
   app.on('error', (err: Error, ctx?: Koa.Context) => {
     console.error(JSON.stringify({ level: 'error', msg: err.message, path: ctx?.path, stack: err.stack?.split('\n').slice(0, 6) }));
   });
@@ -57,12 +71,13 @@ export function createApp(opts: AppOptions): Koa {
     await next();
   });
   const logger = opts.logger ?? createLogger();
+  app.fastPath = tileFastPath({ cache: tileCache, limiter, logger, trustProxy: app.proxy });
   app.use(requestLogger(logger));
   app.use(publicCors());
   // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here
   app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));
   app.use(problemMiddleware);
-  app.use(rateLimit(opts.rateLimit ?? { perMinute: 3000 }));
+  app.use(rateLimit(limiter));
   for (const mw of opts.extra ?? []) app.use(mw);
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));
@@ -78,7 +93,7 @@ export function createApp(opts: AppOptions): Koa {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
-  const documented = [featureApi(opts.database), tileApi(opts.database, opts.tileCache ?? new TileCache()), searchApi(opts.database)];
+  const documented = [featureApi(opts.database), tileApi(opts.database, tileCache), searchApi(opts.database)];
   const openapi = openapiApi(() => documented);
   for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
     app.use(router.routes());

@@ -61,6 +61,11 @@ export async function problemMiddleware(ctx: Context, next: Next): Promise<void>
     ctx.status = p.status;
     ctx.type = 'application/problem+json';
     if (p.status === 503) ctx.set('Retry-After', '5');
-    ctx.body = { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, instance: ctx.path, ...p.extra };
+    ctx.body = problemBody(p, ctx.path);
   }
+}
+
+/** The RFC 9457 body of a problem (also written by the cached-tile fast path, which runs outside Koa). */
+export function problemBody(p: HttpProblem, instance: string): Record<string, unknown> {
+  return { type: 'about:blank', title: p.title, status: p.status, detail: p.detail, instance, ...p.extra };
 }

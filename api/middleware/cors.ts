@@ -1,10 +1,13 @@
 import cors from '@koa/cors';
 import type { Context, Next } from 'koa';
 
+/** response headers a cross-origin script may read (also sent by the cached-tile fast path) */
+export const EXPOSED_HEADERS = ['ETag', 'Content-Crs', 'Link', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining'];
+
 const corsAll = cors({
   origin: '*',
   allowMethods: ['GET', 'HEAD', 'OPTIONS'],
-  exposeHeaders: ['ETag', 'Content-Crs', 'Link', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining'],
+  exposeHeaders: EXPOSED_HEADERS,
   maxAge: 86_400,
 });
 

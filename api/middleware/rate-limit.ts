@@ -11,28 +11,57 @@ export interface RateLimitOptions {
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
+export interface RateDecision {
+  limit: number;
+  remaining: number;
+  /** seconds until the window resets, when over the limit */
+  retryAfter?: number;
+}
+
 /**
  * Fixed one-minute windows per client IP, kept in an LRU so a flood of
- * addresses cannot grow memory. Over the limit: 429 problem with Retry-After.
+ * addresses cannot grow memory. One limiter serves both the Koa chain and the
+ * cached-tile fast path (api/tiles/fast-path.ts), so a request counts once
+ * whichever way it is answered.
  */
-export function rateLimit(opts: RateLimitOptions) {
-  const windows = new LRUCache<string, { start: number; count: number }>({ max: 100_000 });
-  return async (ctx: Context, next: Next): Promise<void> => {
-    if (opts.perMinute <= 0 || !ctx.path.startsWith('/api') || (!opts.limitLoopback && LOOPBACK.test(ctx.ip))) return next();
+export class RateLimiter {
+  private readonly windows = new LRUCache<string, { start: number; count: number }>({ max: 100_000 });
+  constructor(readonly opts: RateLimitOptions) {}
+
+  /** Counts one request of `ip`; undefined when the client is not limited at all. */
+  take(ip: string): RateDecision | undefined {
+    if (this.opts.perMinute <= 0 || (!this.opts.limitLoopback && LOOPBACK.test(ip))) return undefined;
     const now = Date.now();
-    let w = windows.get(ctx.ip);
+    let w = this.windows.get(ip);
     if (!w || now - w.start >= 60_000) {
       w = { start: now, count: 0 };
-      windows.set(ctx.ip, w);
+      this.windows.set(ip, w);
     }
     w.count++;
-    const remaining = Math.max(0, opts.perMinute - w.count);
-    ctx.set('RateLimit-Limit', String(opts.perMinute));
-    ctx.set('RateLimit-Remaining', String(remaining));
-    if (w.count > opts.perMinute) {
-      const retry = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
-      ctx.set('Retry-After', String(retry));
-      throw new HttpProblem(429, 'Too Many Requests', `more than ${opts.perMinute} requests per minute from ${ctx.ip}; retry in ${retry} s`);
+    const d: RateDecision = { limit: this.opts.perMinute, remaining: Math.max(0, this.opts.perMinute - w.count) };
+    if (w.count > this.opts.perMinute) d.retryAfter = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
+    return d;
+  }
+}
+
+export class TooManyRequests extends HttpProblem {
+  constructor(limit: number, ip: string, retry: number) {
+    super(429, 'Too Many Requests', `more than ${limit} requests per minute from ${ip}; retry in ${retry} s`);
+  }
+}
+
+/** Over the limit: 429 problem with Retry-After; every limited response carries RateLimit-* headers. */
+export function rateLimit(limiter: RateLimiter | RateLimitOptions) {
+  const l = limiter instanceof RateLimiter ? limiter : new RateLimiter(limiter);
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (!ctx.path.startsWith('/api')) return next();
+    const d = l.take(ctx.ip);
+    if (!d) return next();
+    ctx.set('RateLimit-Limit', String(d.limit));
+    ctx.set('RateLimit-Remaining', String(d.remaining));
+    if (d.retryAfter !== undefined) {
+      ctx.set('Retry-After', String(d.retryAfter));
+      throw new TooManyRequests(d.limit, ctx.ip, d.retryAfter);
     }
     await next();
   };

@@ -41,6 +41,25 @@ export function parseTile(z: string, x: string, y: string): TileCoord {
   return t;
 }
 
+/** The cache key of a tile, and the requested layers that have content at its zoom. */
+export function tileKey(requested: LayerSchema[], t: TileCoord): { key: TileKey; layers: LayerSchema[] } {
+  const layers = requested.filter((l) => t.z >= l.minZoom && t.z <= l.maxZoom);
+  const key: TileKey = {
+    layers: requested.map((l) => l.id),
+    ...t,
+    // what is valid now changes at midnight
+    variant: layers.some((l) => l.temporal) ? new Date().toISOString().slice(0, 10) : undefined,
+  };
+  return { key, layers };
+}
+
+/** Tiles of non-public layers must not sit in shared caches. */
+export function tileCacheControl(requested: LayerSchema[]): string {
+  return requested.every((l) => l.public !== false) ? 'public, max-age=60' : 'private, max-age=60';
+}
+
+export const TILE_CONTENT_TYPE = MVT;
+
 const path = (name: string, description: string): ParameterDef => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const TILE_RESPONSES = {
   '200': { description: 'Mapbox Vector Tile (empty body: no features)', content: { [MVT]: { schema: { type: 'string', format: 'binary' } } } },
@@ -55,13 +74,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
 
   async function serveTile(ctx: Context, layerIds: string, t: TileCoord): Promise<void> {
     const requested = resolveLayers(layerIds, ctx);
-    const layers = requested.filter((l) => t.z >= l.minZoom && t.z <= l.maxZoom);
-    const key: TileKey = {
-      layers: requested.map((l) => l.id),
-      ...t,
-      // what is valid now changes at midnight
-      variant: layers.some((l) => l.temporal) ? new Date().toISOString().slice(0, 10) : undefined,
-    };
+    const { key, layers } = tileKey(requested, t);
     let tile: CachedTile | undefined = layers.length && cache.enabled ? await cache.get(key) : undefined;
     if (!tile) {
       const epoch = cache.epoch;
@@ -72,8 +85,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       if (layers.length && cache.enabled) await cache.set(key, tile, epoch);
     }
     ctx.type = MVT;
-    // tiles of non-public layers must not sit in shared caches
-    ctx.set('Cache-Control', requested.every((l) => l.public !== false) ? 'public, max-age=60' : 'private, max-age=60');
+    ctx.set('Cache-Control', tileCacheControl(requested));
     ctx.vary('Accept-Encoding');
     ctx.etag = tile.etag;
     ctx.status = 200;

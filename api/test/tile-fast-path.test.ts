@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { sql } from 'kysely';
+import type { Server } from 'node:http';
+import { openTestDatabase, testBackends } from '../../sql/testing.ts';
+import type { Database } from '../../sql/connection.ts';
+import { seedIfEmpty } from '../../etl/seed.ts';
+import { createUser } from '../auth/users.ts';
+import { createApiToken } from '../auth/sessions.ts';
+import { createApp } from '../app.ts';
+import { TileCache } from '../cache/tile-cache.ts';
+import { decodeTile, tileFor } from './decode-tile.ts';
+
+const SITES = 'stanoviste-trideneho-odpadu';
+
+function binary(server: Server, path: string) {
+  return request(server).get(path).buffer(true).parse((res, cb) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => cb(null, Buffer.concat(chunks)));
+  });
+}
+
+/** the headers a client sees, without those that differ per response by nature */
+const comparable = (h: Record<string, string>) => {
+  const { date: _d, connection: _c, 'keep-alive': _k, ...rest } = h;
+  return rest;
+};
+
+describe.each(testBackends())('cached public tiles are answered before Koa, identically, on %s', (backend) => {
+  let database: Database;
+  let cache: TileCache;
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    database = await openTestDatabase(backend);
+    await seedIfEmpty(database.db);
+    cache = new TileCache();
+    server = createApp({ database, tileCache: cache, rateLimit: { perMinute: 5, limitLoopback: true } }).listen(0);
+    const site = (await sql<{ x: number; y: number }>`SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM layer_stanoviste_trideneho_odpadu ORDER BY fid LIMIT 1`.execute(database.db)).rows[0]!;
+    const t = tileFor(site.x, site.y, 16);
+    url = `/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`;
+  });
+  afterAll(async () => {
+    server?.close();
+    await database?.close();
+  });
+
+  it('a hit carries the same bytes and headers as the miss Koa answered, counts against the same rate limit, and honours ETag and gzip', async () => {
+    const ip = (n: number) => ({ 'X-Forwarded-For': `203.0.113.${n}`, Origin: 'https://example.org' });
+    // first request: a miss, answered by the Koa route, which fills the cache
+    const miss = await binary(server, url).set(ip(1)).expect(200);
+    expect(cache.stats.hits).toBe(0);
+    const hit = await binary(server, url).set(ip(1)).expect(200);
+    expect(cache.stats.hits).toBe(1);
+    expect(hit.body).toEqual(miss.body);
+    expect(decodeTile(hit.body as Buffer)[SITES]!.length).toBeGreaterThan(0);
+    const missHeaders = comparable(miss.headers as Record<string, string>);
+    const hitHeaders = comparable(hit.headers as Record<string, string>);
+    // the remaining quota differs by one request: the fast path counted it like Koa
+    expect(Number(missHeaders['ratelimit-remaining']) - Number(hitHeaders['ratelimit-remaining'])).toBe(1);
+    delete missHeaders['ratelimit-remaining'];
+    delete hitHeaders['ratelimit-remaining'];
+    expect(hitHeaders).toEqual(missHeaders);
+    expect(hitHeaders['access-control-allow-origin']).toBe('*');
+    expect(hitHeaders['cache-control']).toBe('public, max-age=60');
+
+    // conditional GET from the cache: 304 without a body
+    const notModified = await request(server).get(url).set(ip(2)).set('If-None-Match', hit.headers.etag!).expect(304);
+    expect(notModified.headers.etag).toBe(hit.headers.etag);
+    expect(cache.stats.hits).toBe(2);
+
+    // gzip only for clients that take it
+    const gz = await binary(server, url).set(ip(2)).set('Accept-Encoding', 'gzip').expect(200);
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    // (the client library inflates it)
+    expect(gz.body).toEqual(miss.body);
+    const plain = await binary(server, url).set(ip(2)).set('Accept-Encoding', 'gzip;q=0, identity').expect(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toEqual(miss.body);
+
+    // HEAD: headers only
+    const head = await request(server).head(url).set(ip(3)).expect(200);
+    expect(head.headers['content-length']).toBe(String((miss.body as Buffer).length));
+
+    // the sixth request of one client within a minute is refused by the shared limiter, as a problem
+    for (let i = 0; i < 2; i++) await request(server).get(url).set(ip(2)).expect(200);
+    const limited = await request(server).get(url).set(ip(2)).expect(429);
+    expect(limited.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+    expect(JSON.parse(limited.text)).toMatchObject({ status: 429, title: 'Too Many Requests', instance: url });
+  });
+
+  it('tiles of non-public layers never leave through the fast path, even when cached', async () => {
+    const user = await createUser(database.db, `fast-path-${backend}@example.org`, null, { role: 'admin' });
+    const { token } = await createApiToken(database.db, user.id, 'fast path test');
+    const t = tileFor(13.4134, 50.4605, 14);
+    const cameras = `/api/tiles/kamery/${t.z}/${t.x}/${t.y}.mvt`;
+    const staff = await request(server).get(cameras).set('X-Forwarded-For', '198.51.100.1').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(staff.headers['cache-control']).toBe('private, max-age=60');
+    expect(cache.has({ layers: ['kamery'], ...t })).toBe(true);
+    const anonymous = await request(server).get(cameras).set('X-Forwarded-For', '198.51.100.2').expect(404);
+    expect(anonymous.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});

@@ -1,0 +1,111 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import accepts from 'accepts';
+import fresh from 'fresh';
+import type { Logger } from 'pino';
+import { getLayer, type LayerSchema } from '../../schemas/index.ts';
+import { canRead } from '../auth/principal.ts';
+import type { TileCache } from '../cache/tile-cache.ts';
+import { EXPOSED_HEADERS } from '../middleware/cors.ts';
+import { TooManyRequests, type RateLimiter } from '../middleware/rate-limit.ts';
+import { problemBody } from '../problem.ts';
+import { TILE_CONTENT_TYPE, tileCacheControl, tileKey } from './routes.ts';
+
+/** `/api/tiles/{ids}/{z}/{x}/{y}.mvt`, ids as the layer registry spells them; anything else goes to Koa */
+const TILE_URL = /^\/api\/tiles\/([a-z0-9_,-]{1,400})\/(\d{1,2})\/(\d{1,8})\/(\d{1,8})\.mvt(?:\?|$)/;
+const EXPOSE = EXPOSED_HEADERS.join(',');
+
+export interface TileFastPathOptions {
+  cache: TileCache;
+  limiter: RateLimiter;
+  logger: Logger;
+  /** Koa's `app.proxy`: the client is the first X-Forwarded-For address */
+  trustProxy: boolean;
+}
+
+/** true when it answered the request */
+export type FastHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
+ * Answers a request for a tile of public layers that this process has cached,
+ * before Koa builds a context and walks its middleware and routers: that walk
+ * costs more than the answer itself. A cached public tile is the same bytes
+ * for every client, so no principal is needed; everything else a response of
+ * the Koa route carries is reproduced here — ETag/304, gzip by Accept-Encoding,
+ * Cache-Control, Vary, CORS, the shared rate limit and the request log — and
+ * api/test/tile-fast-path.test.ts holds the two paths to the same headers.
+ * Misses, non-public layers, Redis-only hits and unusual URLs fall through.
+ */
+export function tileFastPath(o: TileFastPathOptions): FastHandler {
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const m = TILE_URL.exec(req.url ?? '');
+    if (!m) return false;
+    const requested: LayerSchema[] = [];
+    for (const id of m[1]!.split(',')) {
+      const l = getLayer(id);
+      if (!l || !canRead(undefined, l) || l.public === false) return false;
+      requested.push(l);
+    }
+    const z = Number(m[2]);
+    const x = Number(m[3]);
+    const y = Number(m[4]);
+    const n = 2 ** z;
+    if (z > 24 || x >= n || y >= n || requested.length > 20) return false;
+    const { key, layers } = tileKey(requested, { z, x, y });
+    if (layers.length === 0) return false;
+    const tile = o.cache.peek(key);
+    if (!tile) return false;
+
+    const started = performance.now();
+    const ip = clientIp(req, o.trustProxy);
+    const path = req.url!.split('?', 1)[0]!;
+    if (req.headers.origin) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('Access-Control-Expose-Headers', EXPOSE);
+    }
+    const rate = o.limiter.take(ip);
+    if (rate) {
+      res.setHeader('RateLimit-Limit', String(rate.limit));
+      res.setHeader('RateLimit-Remaining', String(rate.remaining));
+    }
+    if (rate?.retryAfter !== undefined) {
+      const body = JSON.stringify(problemBody(new TooManyRequests(rate.limit, ip, rate.retryAfter), path));
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Retry-After', String(rate.retryAfter));
+      res.writeHead(429, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      log(o.logger, req, path, 429, started, ip);
+      return true;
+    }
+    res.setHeader('Vary', 'Origin, Accept-Encoding');
+    res.setHeader('Cache-Control', tileCacheControl(requested));
+    res.setHeader('ETag', tile.etag);
+    if (fresh(req.headers, { etag: tile.etag })) {
+      res.writeHead(304).end();
+      log(o.logger, req, path, 304, started, ip);
+      return true;
+    }
+    const gzip = tile.gz.length > 0 && accepts(req).encoding(['gzip', 'identity']) === 'gzip';
+    const body = gzip ? tile.gz : tile.raw;
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.writeHead(200, { 'Content-Type': TILE_CONTENT_TYPE, 'Content-Length': body.length });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    log(o.logger, req, path, 200, started, ip);
+    return true;
+  };
+}
+
+/** Koa's `ctx.ip`: with a trusted proxy the first X-Forwarded-For address, else the socket's */
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  const fwd = trustProxy ? req.headers['x-forwarded-for'] : undefined;
+  const first = typeof fwd === 'string' ? fwd.split(/\s*,\s*/)[0] : undefined;
+  return first || req.socket.remoteAddress || '';
+}
+
+/** the same line api/middleware/logging.ts writes for requests Koa answers */
+function log(logger: Logger, req: IncomingMessage, path: string, status: number, started: number, ip: string): void {
+  if (status >= 400 ? !logger.isLevelEnabled('warn') : !logger.isLevelEnabled('info')) return;
+  const line = { method: req.method, path, status, ms: Math.round((performance.now() - started) * 10) / 10, ip };
+  if (status >= 400) logger.warn(line, 'request');
+  else logger.info(line, 'request');
+}

@@ -27,7 +27,7 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** called every 1000 records and at the end; `total` when the format tells the record count */
   onProgress?: (read: number, total?: number) => void;
-  /** rows per COPY into the staging table (default 10 000) */
+  /** rows per COPY into the staging table (default 2000: small batches keep the pipeline busy and the garbage young) */
   batchSize?: number;
   /** GeoPackage layer / file inside a zip */
   sourceLayer?: string;
@@ -77,7 +77,7 @@ export interface PreparedImport {
   started: number;
 }
 
-const DEFAULT_BATCH = 10_000;
+const DEFAULT_BATCH = 2000;
 const DEFAULT_MAX_VALUE = 65_536;
 
 class DryRunRollback extends Error {}
@@ -238,66 +238,68 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   let checkedColumns = false;
   const stagingStarted = performance.now();
   const prefix = opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '';
-  for await (const rec of source.records()) {
-    report.read++;
-    if (report.read % 1000 === 0) opts.onProgress?.(report.read, source.count);
-    const props = rec.properties;
-    if (!checkedColumns) {
-      checkedColumns = true;
-      const unused = unusedColumns(Object.keys(props), attrs, mapping);
-      if (unused.length) report.warnings.push(`columns not used by the layer or mapping: ${unused.join(', ')}`);
+  for await (const batch of source.batches ? source.batches() : oneByOne(source.records())) {
+    for (const rec of batch) {
+      report.read++;
+      if (report.read % 1000 === 0) opts.onProgress?.(report.read, source.count);
+      const props = rec.properties;
+      if (!checkedColumns) {
+        checkedColumns = true;
+        const unused = unusedColumns(Object.keys(props), attrs, mapping);
+        if (unused.length) report.warnings.push(`columns not used by the layer or mapping: ${unused.join(', ')}`);
+      }
+      const geometryJson = rec.geometry ? JSON.stringify(rec.geometry) : 'null';
+      let rawId: unknown;
+      if (mapping?.idFromContent) rawId = hash('sha1', JSON.stringify(props) + geometryJson, 'hex').slice(0, 24);
+      else rawId = idField ? vendorValue(props, idField) : (rec.id ?? vendorValue(props, 'source_id'));
+      if (rawId === undefined || rawId === null || String(rawId).trim() === '') {
+        reject(rec.record, idField ?? 'id', 'feature has no stable source id');
+        continue;
+      }
+      const sourceId = prefix + String(rawId).trim();
+      let oversized: string | undefined;
+      let garbled: string | undefined;
+      for (const k in props) {
+        const v = props[k];
+        if (typeof v !== 'string') continue;
+        if (oversized === undefined && v.length > maxValue) oversized = k;
+        // undecodable bytes: the DBF is not in the encoding its .cpg (or the operator) claims
+        if (garbled === undefined && v.includes('\uFFFD')) garbled = k;
+      }
+      if (oversized !== undefined) {
+        reject(rec.record, oversized, `value of ${(props[oversized] as string).length} characters exceeds the limit of ${maxValue}`, sourceId);
+        continue;
+      }
+      if (garbled !== undefined) {
+        reject(rec.record, garbled, `text has bytes that are not ${source.encoding ?? 'UTF-8'} (wrong .cpg or --encoding?)`, sourceId);
+        continue;
+      }
+      const geomError = checkGeometry(rec.geometry, layer, srid);
+      if (geomError) {
+        reject(rec.record, 'geometry', geomError, sourceId);
+        continue;
+      }
+      const { values, errors } = validateProperties(layer, mapRecord(props), { coerce: true });
+      if (errors.length > 0) {
+        for (const e of errors) reject(rec.record, e.field, e.reason, sourceId);
+        continue;
+      }
+      const wkb = ewkbHex(rec.geometry!, srid);
+      if (wkb === null) {
+        reject(rec.record, 'geometry', 'coordinates are not numbers', sourceId);
+        continue;
+      }
+      let municipality: number | null = opts.municipality ?? null;
+      if (!layer.perMunicipality) municipality = null;
+      else if (municipality === null && mapping?.municipalityField) {
+        const m = Number(vendorValue(props, mapping.municipalityField));
+        municipality = Number.isInteger(m) && m > 0 ? m : null;
+      }
+      let line = `${rec.record}\t${copyText(sourceId)}\t${copyText(municipality)}\t${contentHash(values, geometryJson, srid)}`;
+      for (let i = 0; i < attrs.length; i++) line += `\t${copyText(values[attrs[i]!])}`;
+      lines.push(`${line}\t${wkb}`);
+      if (lines.length >= batchRows) await flush();
     }
-    const geometryJson = rec.geometry ? JSON.stringify(rec.geometry) : 'null';
-    let rawId: unknown;
-    if (mapping?.idFromContent) rawId = hash('sha1', JSON.stringify(props) + geometryJson, 'hex').slice(0, 24);
-    else rawId = idField ? vendorValue(props, idField) : (rec.id ?? vendorValue(props, 'source_id'));
-    if (rawId === undefined || rawId === null || String(rawId).trim() === '') {
-      reject(rec.record, idField ?? 'id', 'feature has no stable source id');
-      continue;
-    }
-    const sourceId = prefix + String(rawId).trim();
-    let oversized: string | undefined;
-    let garbled: string | undefined;
-    for (const k in props) {
-      const v = props[k];
-      if (typeof v !== 'string') continue;
-      if (oversized === undefined && v.length > maxValue) oversized = k;
-      // undecodable bytes: the DBF is not in the encoding its .cpg (or the operator) claims
-      if (garbled === undefined && v.includes('\uFFFD')) garbled = k;
-    }
-    if (oversized !== undefined) {
-      reject(rec.record, oversized, `value of ${(props[oversized] as string).length} characters exceeds the limit of ${maxValue}`, sourceId);
-      continue;
-    }
-    if (garbled !== undefined) {
-      reject(rec.record, garbled, `text has bytes that are not ${source.encoding ?? 'UTF-8'} (wrong .cpg or --encoding?)`, sourceId);
-      continue;
-    }
-    const geomError = checkGeometry(rec.geometry, layer, srid);
-    if (geomError) {
-      reject(rec.record, 'geometry', geomError, sourceId);
-      continue;
-    }
-    const { values, errors } = validateProperties(layer, mapRecord(props), { coerce: true });
-    if (errors.length > 0) {
-      for (const e of errors) reject(rec.record, e.field, e.reason, sourceId);
-      continue;
-    }
-    const wkb = ewkbHex(rec.geometry!, srid);
-    if (wkb === null) {
-      reject(rec.record, 'geometry', 'coordinates are not numbers', sourceId);
-      continue;
-    }
-    let municipality: number | null = opts.municipality ?? null;
-    if (!layer.perMunicipality) municipality = null;
-    else if (municipality === null && mapping?.municipalityField) {
-      const m = Number(vendorValue(props, mapping.municipalityField));
-      municipality = Number.isInteger(m) && m > 0 ? m : null;
-    }
-    let line = `${rec.record}\t${copyText(sourceId)}\t${copyText(municipality)}\t${contentHash(values, geometryJson, srid)}`;
-    for (let i = 0; i < attrs.length; i++) line += `\t${copyText(values[attrs[i]!])}`;
-    lines.push(`${line}\t${wkb}`);
-    if (lines.length >= batchRows) await flush();
   }
   await flush();
   await pending;
@@ -399,6 +401,10 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
     // a replacement may touch anything in the layer: invalidate its whole extent
     await recordChange(trx, { layerId: layer.id, bbox: null, source: `etl:run:${report.runId}` });
   }
+}
+
+async function* oneByOne<T>(items: AsyncIterable<T>): AsyncIterable<T[]> {
+  for await (const item of items) yield [item];
 }
 
 /** Geometry checks that need no database: presence, type family and plausible coordinates. */

@@ -20,6 +20,7 @@ export async function openSource(path: string, opts: OpenOptions = {}): Promise<
         ...inner,
         file: `${basename(path)}/${inner.file}`,
         records: () => inner.records(),
+        batches: inner.batches ? () => inner.batches!() : undefined,
         async close() {
           await inner.close?.();
           cleanup();

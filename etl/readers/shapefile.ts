@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { DamagedError, openDbf, readShapes } from './shp-parse.ts';
 import { InputError } from '../errors.ts';
 import { crsFromPrj } from '../crs.ts';
-import type { SourceReader } from './types.ts';
+import type { SourceReader, SourceRecord } from './types.ts';
 
 /**
  * ESRI Shapefile: .shp + .dbf required, CRS from .prj, DBF encoding from .cpg,
@@ -15,6 +15,7 @@ export async function openShapefile(path: string, opts: { encoding?: string } = 
   const sidecar = (ext: string) => [ext, ext.toUpperCase()].map((e) => stem + e).find((p) => existsSync(p));
   const dbf = sidecar('.dbf');
   if (!dbf) throw new InputError('the .dbf file with the attributes is missing', file);
+  const dbfPath = dbf;
   if (statSync(path).size < 100) throw new InputError('the .shp file is shorter than its 100-byte header (truncated)', file);
   const prj = sidecar('.prj');
   const srid = prj ? crsFromPrj(readFileSync(prj, 'utf8')) : undefined;
@@ -34,41 +35,48 @@ export async function openShapefile(path: string, opts: { encoding?: string } = 
     count,
     encoding,
     async *records() {
-      let table;
-      try {
-        table = await openDbf(dbf, encoding);
-      } catch (e) {
-        throw new InputError(`cannot read ${basename(dbf)}: ${(e as Error).message}`, file);
-      }
-      const rows = table.rows();
-      let pending: (Record<string, unknown> | null)[] = [];
-      let at = 0;
-      let record = 0;
-      try {
-        for await (const shapes of readShapes(path)) {
-          for (const geometry of shapes) {
-            if (at >= pending.length) {
-              const next = await rows.next();
-              if (next.done) throw new DamagedError(`the .dbf has fewer records (${table.count}) than the .shp`);
-              pending = next.value;
-              at = 0;
-            }
-            const props = pending[at++];
-            record++;
-            if (props === null || props === undefined) continue; // deleted in the .dbf
-            yield { record, properties: props, geometry };
-          }
-        }
-      } catch (e) {
-        if (e instanceof InputError) throw e;
-        throw new InputError(`shapefile is damaged after record ${record}: ${(e as Error).message}`, file);
-      } finally {
-        await rows.return(undefined);
-      }
-      if (count !== undefined && record < count)
-        throw new InputError(`shapefile is damaged: the index lists ${count} records but the .shp holds ${record} (truncated?)`, file);
+      for await (const batch of batches()) yield* batch;
     },
+    batches,
   };
+
+  async function* batches(): AsyncGenerator<SourceRecord[]> {
+    let table;
+    try {
+      table = await openDbf(dbfPath, encoding);
+    } catch (e) {
+      throw new InputError(`cannot read ${basename(dbfPath)}: ${(e as Error).message}`, file);
+    }
+    const rows = table.rows();
+    let pending: (Record<string, unknown> | null)[] = [];
+    let at = 0;
+    let record = 0;
+    try {
+      for await (const shapes of readShapes(path)) {
+        const out: SourceRecord[] = [];
+        for (const geometry of shapes) {
+          if (at >= pending.length) {
+            const next = await rows.next();
+            if (next.done) throw new DamagedError(`the .dbf has fewer records (${table.count}) than the .shp`);
+            pending = next.value;
+            at = 0;
+          }
+          const props = pending[at++];
+          record++;
+          if (props === null || props === undefined) continue; // deleted in the .dbf
+          out.push({ record, properties: props, geometry });
+        }
+        if (out.length > 0) yield out;
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(`shapefile is damaged after record ${record}: ${(e as Error).message}`, file);
+    } finally {
+      await rows.return(undefined);
+    }
+    if (count !== undefined && record < count)
+      throw new InputError(`shapefile is damaged: the index lists ${count} records but the .shp holds ${record} (truncated?)`, file);
+  }
 }
 
 /** `.cpg` files say `1250`, `CP1250`, `UTF-8`, `ANSI 1250`… */

@@ -20,6 +20,8 @@ export interface SourceReader {
   /** text encoding the attributes were decoded with (rejects name it when text looks wrong) */
   encoding?: string;
   records(): AsyncIterable<SourceRecord>;
+  /** the same records in arrays, where the format reads them so (one await per batch, not per record) */
+  batches?(): AsyncIterable<SourceRecord[]>;
   /** removes temporary files (unpacked archives) */
   close?(): Promise<void>;
 }

@@ -355,8 +355,8 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
   // imports of one layer publish one after the other (the upsert below is not a single statement)
   await sql`SELECT pg_advisory_xact_lock(hashtext(${`geoportal:etl:${layer.id}`}))`.execute(trx);
   const staged = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM etl_stage`.execute(trx)).rows[0]!.n;
-  // how many rows the layer holds, counted only up to the number staged
-  const existing = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} LIMIT ${staged}) x`.execute(trx)).rows[0]!.n;
+  // how many rows the layer holds, counted only up to the number staged (at least 1: is it empty?)
+  const existing = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${table} LIMIT ${Math.max(staged, 1)}) x`.execute(trx)).rows[0]!.n;
   // Loading mostly new rows (a first import): building the spatial index once afterwards is
   // cheaper than growing it row by row, as ogr2ogr does. Readers of this layer wait for the commit.
   const rebuildIndex = staged >= 20_000 && existing * 2 <= staged;

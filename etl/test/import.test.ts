@@ -9,6 +9,8 @@ import { importFile } from '../import.ts';
 import { loadMapping } from '../mapping.ts';
 import { seedIfEmpty, SEED_SOURCES } from '../seed.ts';
 import { InputError } from '../errors.ts';
+import { getLayer } from '../../schemas/index.ts';
+import { sampleFeatureCollection } from './sample-feature.ts';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const mappings = new URL('../mappings/', import.meta.url).pathname;
@@ -137,6 +139,21 @@ describe.each(testBackends())('ETL import on %s', (backend) => {
     expect(stored.rows[0]!.nazev).toBe('<img src=x onerror=alert(1)>');
     const saved = await sql<{ n: number }>`SELECT count(*)::int AS n FROM etl_reject WHERE run_id = ${r.runId}`.execute(database.db);
     expect(saved.rows[0]!.n).toBe(3);
+  });
+
+  it('withdraws the features a file no longer has, also when every record of it is rejected', async () => {
+    const dir = tmp();
+    const layer = getLayer('mobiliar')!;
+    const table = 'layer_mobiliar';
+    writeFileSync(join(dir, 'three.geojson'), JSON.stringify(sampleFeatureCollection(layer, 3)));
+    expect(await importFile(database.db, { path: join(dir, 'three.geojson'), layerId: layer.id })).toMatchObject({ inserted: 3, deleted: 0 });
+    // a file holding only one new feature, and that one is rejected: the three are no longer in the source
+    const one = JSON.parse(JSON.stringify(sampleFeatureCollection(layer, 4))) as { features: { geometry: unknown }[] };
+    one.features = one.features.slice(3).map((f) => ({ ...f, geometry: null }));
+    writeFileSync(join(dir, 'one-bad.geojson'), JSON.stringify(one));
+    const r = await importFile(database.db, { path: join(dir, 'one-bad.geojson'), layerId: layer.id });
+    expect(r).toMatchObject({ read: 1, rejected: 1, inserted: 0, deleted: 3 });
+    expect(await count(table)).toBe(0);
   });
 
   it('a run that breaks half-way leaves the published data intact', async () => {

@@ -1,10 +1,16 @@
 /**
  * Downloads: export a ≥100,000-feature layer in each format with our streaming
  * writers vs GDAL's `ogr2ogr` exporting the same PostGIS table to the same
- * format, on the real server. Each export runs in its own process so peak RSS
- * (VmHWM from /proc, sampled every 10 ms) is that export's alone.
+ * format, on the real server. Like with like: ogr2ogr reads the same columns
+ * (`-sql` built from `exportColumns`, fid order, WGS 84; for CSV the same
+ * WGS 84 and S-JTSK coordinate columns computed by PostGIS), not the whole table
+ * with its bookkeeping columns. Each export runs in its own process so peak RSS
+ * (VmHWM from /proc, sampled every 10 ms) is that export's alone; ours is a
+ * Node child that loads only the writers and a pg connection, with a modest
+ * heap (EXPORT_NODE_FLAGS), not a server with its caches.
  * Rate ratio = ogr2ogr time / our time (≥ 1: we are at least as fast).
- * Set BENCH_FEATURES=1000000 to check memory stays flat at a million; BENCH_FORMATS=geojson,csv to pick formats.
+ * Set BENCH_FEATURES=1000000 to check memory stays flat at a million; BENCH_FORMATS=geojson,csv to pick formats;
+ * BENCH_SCHEMA=name to keep the generated table between runs (it is reused as it is, whatever BENCH_FEATURES says).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -14,9 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { openDatabase } from '../sql/connection.ts';
-import { migrate } from '../sql/migrate.ts';
 import { getLayer, tableName } from '../schemas/index.ts';
 import { FORMATS, getFormat, type FormatId } from '../api/downloads/formats.ts';
+import { exportColumns } from '../api/downloads/rows.ts';
 import { WRITERS } from '../api/downloads/cache.ts';
 
 export const description = 'layer export per format (GeoJSON, CSV, GeoPackage, Shapefile zip, FlatGeobuf) vs ogr2ogr from the same PostGIS table: rate and peak RSS';
@@ -26,9 +32,25 @@ const FEATURES = Number(process.env.BENCH_FEATURES ?? 100_000);
 const LAYER = getLayer('stanoviste-trideneho-odpadu')!;
 const self = fileURLToPath(import.meta.url);
 
+/** V8 flags of our export child: a modest heap, as a dedicated export process would run with. */
+const CHILD_FLAGS = (process.env.EXPORT_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=2').split(' ').filter(Boolean);
+
+/** The same columns our writers export (fid, attributes, obec_kod), for ogr2ogr's `-sql`; CSV gets our coordinate columns instead of a geometry. */
+function ogrSql(format: FormatId): string {
+  const cols = exportColumns(LAYER).map((c) =>
+    c.name === 'fid' ? 't.fid' : LAYER.attributes.some((a) => a.name === c.name) ? `t."${c.name}"` : `t.municipality_code AS "${c.name}"`,
+  );
+  const p = LAYER.geometryType === 'Point' ? 't.geom' : 'ST_PointOnSurface(t.geom)';
+  const geom =
+    format === 'csv'
+      ? [`ST_X(${p}) AS lon`, `ST_Y(${p}) AS lat`, `ST_X(ST_Transform(${p}, 5514)) AS x_sjtsk`, `ST_Y(ST_Transform(${p}, 5514)) AS y_sjtsk`]
+      : ['t.geom'];
+  return `SELECT ${[...cols, ...geom].join(', ')} FROM ${tableName(LAYER)} t ORDER BY t.fid`;
+}
+
 const OGR: Record<FormatId, { driver: string; ext: string; lco: string[] }> = {
   geojson: { driver: 'GeoJSON', ext: 'geojson', lco: [] },
-  csv: { driver: 'CSV', ext: 'csv', lco: ['-lco', 'GEOMETRY=AS_XY'] },
+  csv: { driver: 'CSV', ext: 'csv', lco: [] },
   gpkg: { driver: 'GPKG', ext: 'gpkg', lco: ['-lco', 'SPATIAL_INDEX=NO'] },
   shp: { driver: 'ESRI Shapefile', ext: 'shp.zip', lco: [] },
   fgb: { driver: 'FlatGeobuf', ext: 'fgb', lco: ['-lco', 'SPATIAL_INDEX=NO'] },
@@ -61,7 +83,7 @@ function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.
 
 /** Child mode: one export with our writer; prints its own export time (startup excluded) and VmHWM. */
 async function child(schema: string, format: FormatId, out: string): Promise<void> {
-  const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 2 });
+  const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 1 });
   const baseMb = process.resourceUsage().maxRSS / 1024;
   const t0 = performance.now();
   await WRITERS[format](database.db, LAYER, {}, out);
@@ -71,34 +93,40 @@ async function child(schema: string, format: FormatId, out: string): Promise<voi
 }
 
 export async function run(): Promise<void> {
-  const schema = `bench_dl_${randomBytes(4).toString('hex')}`;
+  // BENCH_SCHEMA=name keeps the generated table in that schema and reuses it on the next run (iterating on a writer)
+  const kept = process.env.BENCH_SCHEMA;
+  const schema = kept ?? `bench_dl_${randomBytes(4).toString('hex')}`;
   const admin = await openDatabase({ databaseUrl: URL_, poolSize: 1 });
-  await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
+  const exists = kept
+    ? (await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = ${kept} AND table_name = ${tableName(LAYER)}`.execute(admin.db)).rows[0]!.n > 0
+    : false;
+  if (!exists) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).execute(admin.db);
   const work = mkdtempSync(join(tmpdir(), 'bench-dl-'));
   const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 2 });
   try {
-    await migrate(database.db);
     const t = sql.raw(tableName(LAYER));
     // deterministic sites scattered over ORP Chomutov
-    await sql`INSERT INTO ${t} (source_id, municipality_code, cislo_stanoviste, nazev, pristup, pocet_kontejneru, stav, poznamka, geom, content_hash)
+    if (!exists) await (await import('../sql/migrate.ts')).migrate(database.db);
+    if (!exists) await sql`INSERT INTO ${t} (source_id, municipality_code, cislo_stanoviste, nazev, pristup, pocet_kontejneru, stav, poznamka, geom, content_hash)
       SELECT 'b' || i, 562971, 'S-' || i, 'Stanoviště č. ' || i || ', Chomutov', CASE WHEN i % 3 = 0 THEN 'obyvatelum-domu' ELSE 'volne' END,
              i % 9, ((i % 5) + 1)::text, CASE WHEN i % 7 = 0 THEN 'poznámka ' || i END,
              ST_SetSRID(ST_MakePoint(13.2 + ((i::bigint * 7919) % 100000) / 100000.0 * 0.4, 50.4 + ((i::bigint * 104729) % 100000) / 100000.0 * 0.2), 4326), md5(i::text)
       FROM generate_series(1, ${FEATURES}) i`.execute(database.db);
-    await sql`ANALYZE ${t}`.execute(database.db);
+    if (!exists) await sql`ANALYZE ${t}`.execute(database.db);
+    const features = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t}`.execute(database.db)).rows[0]!.n;
     const u = new URL(URL_);
     const pgConn = `PG:host=${u.hostname} port=${u.port || 5432} user=${decodeURIComponent(u.username)} dbname=${u.pathname.slice(1)} active_schema=${schema}`;
-    console.log(`  ${FEATURES.toLocaleString('en')} point features; ours = child node process (startup excluded from time), ogr2ogr = whole process`);
+    console.log(`  ${features.toLocaleString('en')} point features, ${exportColumns(LAYER).length} columns; ours = child node process ${CHILD_FLAGS.join(' ')} (startup excluded from time), ogr2ogr = whole process`);
     console.log('  ours MB = peak RSS of the process; Δ = above its RSS after loading the code and connecting (Node + tsx + modules)');
     console.log('  format      ours s   ogr2ogr s  rate ratio   ours MB (Δ)  ogr2ogr MB  RSS ratio   ours size  ogr size');
     const only = process.env.BENCH_FORMATS?.split(',');
     for (const f of FORMATS.filter((x) => !only || only.includes(x.id))) {
       const ours = join(work, `ours.${f.ext}`);
-      const r = await measured(process.execPath, ['--import', 'tsx', self, '--child', schema, f.id, ours]);
+      const r = await measured(process.execPath, [...CHILD_FLAGS, '--import', 'tsx', self, '--child', schema, f.id, ours]);
       const reported = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number; baseMb: number; maxRssMb: number };
       const o = OGR[f.id];
       const theirs = join(work, `ogr.${o.ext}`);
-      const g = await measured('ogr2ogr', ['-f', o.driver, ...o.lco, theirs, pgConn, tableName(LAYER)]);
+      const g = await measured('ogr2ogr', ['-f', o.driver, ...o.lco, theirs, pgConn, '-sql', ogrSql(f.id), '-nln', LAYER.id.replace(/-/g, '_')]);
       const oursMb = Math.max(reported.maxRssMb, r.peakMb);
       console.log(
         `  ${f.id.padEnd(9)} ${(reported.ms / 1000).toFixed(2).padStart(7)} ${(g.ms / 1000).toFixed(2).padStart(10)} ${(g.ms / reported.ms).toFixed(2).padStart(10)}` +
@@ -108,7 +136,7 @@ export async function run(): Promise<void> {
     }
   } finally {
     await database.close();
-    await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+    if (!kept) await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
     await admin.close();
     rmSync(work, { recursive: true, force: true });
   }

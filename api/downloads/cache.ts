@@ -33,7 +33,7 @@ export interface ExportFile {
 }
 
 /** Bump when a writer's output changes, so cached files of the old writer are not served. */
-const WRITER_VERSION = '1';
+const WRITER_VERSION = '2';
 
 export function downloadName(layer: LayerSchema, format: DownloadFormat, municipality?: number): string {
   return `${layer.id}${municipality !== undefined ? `-${municipality}` : ''}.${format.ext}`;

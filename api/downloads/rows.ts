@@ -39,6 +39,14 @@ export interface GeometryWanted {
   point?: boolean;
   /** WKT of non-point geometries (CSV) */
   wkt?: boolean;
+  /** the export columns as one JSON object text, made by PostgreSQL (row_to_json): one field to parse instead of one per column */
+  propsJson?: boolean;
+  /** a bytea expression over `t` to return as `wkb` instead of the plain WKB (GeoPackageBinary) */
+  gpkgBlob?: RawBuilder<unknown>;
+  /** further `expression AS name` members of that JSON object */
+  jsonExtra?: RawBuilder<unknown>[];
+  /** false: `values` holds only the fid (the caller reads the attributes from `propsJson`) */
+  values?: boolean;
 }
 
 export interface ExportRow {
@@ -51,9 +59,11 @@ export interface ExportRow {
   x?: number;
   y?: number;
   wkt?: string;
+  propsJson?: string;
 }
 
-const CHUNK = 1000;
+/** rows per query: large enough that round trips do not dominate, small enough to keep memory flat */
+const CHUNK = 2000;
 
 export function selectionWhere(layer: LayerSchema, sel: ExportSelection): RawBuilder<unknown> {
   const conds: RawBuilder<unknown>[] = [sql`true`];
@@ -65,7 +75,7 @@ export function selectionWhere(layer: LayerSchema, sel: ExportSelection): RawBui
   return sql.join(conds, sql` AND `);
 }
 
-function columnExpr(layer: LayerSchema, c: ExportColumn): RawBuilder<unknown> {
+export function columnExpr(layer: LayerSchema, c: ExportColumn): RawBuilder<unknown> {
   if (c.name === 'fid') return sql`t.fid`;
   if (layer.perMunicipality && c.name === MUNICIPALITY_PROPERTY && !layer.attributes.some((a) => a.name === c.name)) return sql`t.municipality_code`;
   if (c.type === 'date') return sql`to_char(${sql.ref(`t.${c.name}`)}, 'YYYY-MM-DD')`;
@@ -81,6 +91,8 @@ export async function countRows(db: Kysely<any>, layer: LayerSchema, sel: Export
  * Streams a layer's features in fid order, a chunk of rows at a time (keyset
  * paging), so memory stays flat whatever the layer size, on PostgreSQL and on
  * the single-connection PGlite alike (a long-held cursor would block PGlite).
+ * The next chunk is requested as soon as one arrives, so the database selects
+ * it while the caller formats this one (at most two chunks are held).
  */
 export async function* exportRows(
   db: Kysely<any>,
@@ -89,10 +101,12 @@ export async function* exportRows(
   want: GeometryWanted,
   chunk = CHUNK,
 ): AsyncGenerator<ExportRow[]> {
-  const cols = exportColumns(layer);
+  const cols = want.values === false ? exportColumns(layer).slice(0, 1) : exportColumns(layer);
+  const keys = cols.map((_, i) => `c${i}`);
   const g = want.clockwise ? sql`ST_ForcePolygonCW(t.geom)` : sql`t.geom`;
   const extra: RawBuilder<unknown>[] = [];
-  if (want.wkb) extra.push(sql`ST_AsBinary(${g}, 'NDR') AS g_wkb`);
+  if (want.gpkgBlob) extra.push(sql`${want.gpkgBlob} AS g_wkb`);
+  else if (want.wkb) extra.push(sql`ST_AsBinary(${g}, 'NDR') AS g_wkb`);
   if (want.envelope) extra.push(sql`ST_XMin(t.geom) AS g_xmin, ST_YMin(t.geom) AS g_ymin, ST_XMax(t.geom) AS g_xmax, ST_YMax(t.geom) AS g_ymax`);
   if (want.geojson) extra.push(sql`ST_AsGeoJSON(t.geom, 8) AS g_json`);
   // the representative point and its S-JTSK transform are computed once per row (LATERAL), not per output column
@@ -100,23 +114,47 @@ export async function* exportRows(
   const lateral = want.point ? sql`CROSS JOIN LATERAL (SELECT ${p} AS wgs) AS p1 CROSS JOIN LATERAL (SELECT ST_Transform(p1.wgs, 5514) AS sjtsk) AS p2` : sql``;
   if (want.point) extra.push(sql`ST_X(p1.wgs) AS g_lon, ST_Y(p1.wgs) AS g_lat, ST_X(p2.sjtsk) AS g_x, ST_Y(p2.sjtsk) AS g_y`);
   if (want.wkt && layer.geometryType !== 'Point') extra.push(sql`ST_AsText(t.geom, 8) AS g_wkt`);
-  const select = sql.join([...cols.map((c, i) => sql`${columnExpr(layer, c)} AS ${sql.ref(`c${i}`)}`), ...extra]);
+  // JSON keys are the export column names, in export order (identifiers from the schema registry)
+  const props = want.propsJson
+    ? sql`CROSS JOIN LATERAL (SELECT ${sql.join([...exportColumns(layer).map((c) => sql`${columnExpr(layer, c)} AS ${sql.ref(c.name)}`), ...(want.jsonExtra ?? [])])}) AS j`
+    : sql``;
+  if (want.propsJson) extra.push(sql`row_to_json(j)::text AS g_props`);
+  const select = sql.join([...cols.map((c, i) => sql`${columnExpr(layer, c)} AS ${sql.ref(keys[i]!)}`), ...extra]);
   const where = selectionWhere(layer, sel);
-  let after = -Infinity;
-  for (;;) {
-    const r = await sql<Record<string, unknown>>`SELECT ${select} FROM ${sql.raw(tableName(layer))} t ${lateral}
-      WHERE ${where} AND t.fid > ${Number.isFinite(after) ? after : -1} ORDER BY t.fid LIMIT ${chunk}`.execute(db);
-    if (r.rows.length === 0) return;
-    yield r.rows.map((row) => {
-      const out: ExportRow = { values: cols.map((_, i) => row[`c${i}`] ?? null) };
-      if (want.wkb) out.wkb = Buffer.from(row.g_wkb as Uint8Array);
-      if (want.envelope) out.env = [Number(row.g_xmin), Number(row.g_ymin), Number(row.g_xmax), Number(row.g_ymax)];
-      if (want.geojson) out.geojson = row.g_json as string;
-      if (want.point) Object.assign(out, { lon: Number(row.g_lon), lat: Number(row.g_lat), x: Number(row.g_x), y: Number(row.g_y) });
-      if (row.g_wkt !== undefined) out.wkt = row.g_wkt as string;
-      return out;
-    });
-    after = Number(r.rows.at(-1)!.c0);
-    if (r.rows.length < chunk) return;
+  const fetch = (after: number) =>
+    sql<Record<string, unknown>>`SELECT ${select} FROM ${sql.raw(tableName(layer))} t ${lateral} ${props}
+      WHERE ${where} AND t.fid > ${after} ORDER BY t.fid LIMIT ${chunk}`.execute(db);
+  let next: Promise<{ rows: Record<string, unknown>[] }> | undefined = fetch(-1);
+  try {
+    while (next) {
+      const { rows }: { rows: Record<string, unknown>[] } = await next;
+      next = rows.length === chunk ? fetch(Number(rows.at(-1)!.c0)) : undefined;
+      if (rows.length === 0) return;
+      yield rows.map((row: Record<string, unknown>) => {
+        const values = new Array<unknown>(keys.length);
+        for (let i = 0; i < keys.length; i++) values[i] = row[keys[i]!] ?? null;
+        const out: ExportRow = { values };
+        if (want.wkb || want.gpkgBlob) out.wkb = asBuffer(row.g_wkb as Uint8Array);
+        if (want.envelope) out.env = [Number(row.g_xmin), Number(row.g_ymin), Number(row.g_xmax), Number(row.g_ymax)];
+        if (want.geojson) out.geojson = row.g_json as string;
+        if (want.point) {
+          out.lon = Number(row.g_lon);
+          out.lat = Number(row.g_lat);
+          out.x = Number(row.g_x);
+          out.y = Number(row.g_y);
+        }
+        if (row.g_wkt !== undefined) out.wkt = row.g_wkt as string;
+        if (want.propsJson) out.propsJson = row.g_props as string;
+        return out;
+      });
+    }
+  } finally {
+    // the caller stopped early (error): the prefetched chunk is dropped, its failure must not go unhandled
+    next?.catch(() => {});
   }
+}
+
+/** node-postgres hands bytea over as a Buffer, PGlite as a Uint8Array: wrap, never copy */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }

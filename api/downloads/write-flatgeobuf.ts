@@ -1,20 +1,27 @@
 import type { Kysely } from 'kysely';
 import { buildHeader } from 'flatgeobuf/lib/mjs/generic/featurecollection.js';
-import { buildFeature } from 'flatgeobuf/lib/mjs/generic/feature.js';
-import { parseGeometry } from 'flatgeobuf/lib/mjs/geojson/geometry.js';
 import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { ColumnMeta } from 'flatgeobuf/lib/mjs/column-meta.js';
-import type { Geometry } from 'geojson';
 import type { AttributeType, LayerSchema } from '../../schemas/index.ts';
 import { countRows, exportColumns, exportRows, type ExportSelection } from './rows.ts';
 import { fileSink } from './sink.ts';
+import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
 
 /**
- * FlatGeobuf through the flatgeobuf package's own header and feature builders.
- * Its `serialize()` takes a whole feature array; calling the builders per row
- * streams instead (no spatial index: it would need every feature in memory).
+ * FlatGeobuf without a spatial index (it would need every feature in memory).
+ * The header comes from the flatgeobuf package; the features are encoded here,
+ * straight from PostGIS WKB into one buffer per chunk. The package's
+ * `buildFeature` allocates a flatbuffers builder, a property buffer and
+ * coordinate arrays for every feature (≈ 4× slower). PostGIS's own
+ * ST_AsFlatGeobuf cannot be used: in 3.3 and 3.6 it numbers the properties
+ * after a NULL value wrongly (a NULL shifts every later column down by one).
+ *
+ * Layout of one feature (a size-prefixed flatbuffer, schema feature.fbs):
+ * every offset points forward, tables are 4-byte aligned and coordinate
+ * vectors 8-byte aligned relative to the feature's start, which is what the
+ * flatbuffers verifier in GDAL checks.
  */
 const MAGIC = new Uint8Array([0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00]);
 
@@ -24,8 +31,143 @@ const COLUMN_TYPES: Record<AttributeType, ColumnType> = {
   integer: ColumnType.Long,
   number: ColumnType.Double,
   boolean: ColumnType.Bool,
+  // ISO text (to_char), which is how FlatGeobuf stores DateTime values
   date: ColumnType.DateTime,
 };
+
+const TWO_32 = 4294967296;
+
+/** Writes a Geometry table (then its vectors and parts) at the writer's position; returns the table's position. */
+function writeGeometry(w: ByteWriter, start: number, g: FlatGeometry, type: number, ends: number[] | undefined, parts: FlatGeometry[] | undefined): number {
+  w.align(4, start);
+  const nFields = parts ? 8 : 7; // ends, xy, z, m, t, tm, type[, parts]
+  const vt = w.pos;
+  const vtSize = 4 + 2 * nFields;
+  const t = vt + ((vtSize + 3) & ~3);
+  const tblSize = 4 + 4 + (ends ? 4 : 0) + 1;
+  w.ensure(t - vt + tblSize + 8);
+  const b = w.buf;
+  b.fill(0, vt, t + tblSize);
+  b.writeUInt16LE(vtSize, vt);
+  b.writeUInt16LE(tblSize, vt + 2);
+  const refPos = t + 4;
+  const endsPos = t + 8;
+  const typePos = t + (ends ? 12 : 8);
+  if (ends) b.writeUInt16LE(8, vt + 4); // field 0: ends
+  if (!parts) b.writeUInt16LE(4, vt + 6); // field 1: xy
+  b.writeUInt16LE(typePos - t, vt + 4 + 2 * 6); // field 6: type
+  if (parts) b.writeUInt16LE(4, vt + 4 + 2 * 7); // field 7: parts
+  b.writeInt32LE(t - vt, t);
+  b.writeUInt8(type, typePos);
+  w.pos = typePos + 1;
+  if (!parts) {
+    w.align(4, start);
+    if ((w.pos - start) % 8 === 0) w.align(8, start - 4); // the doubles after the length must be 8-aligned
+    w.ensure(4 + 8 * g.xy.length);
+    const v = w.pos;
+    w.buf.writeUInt32LE(g.xy.length, v);
+    let o = v + 4;
+    for (const c of g.xy) o = w.buf.writeDoubleLE(c, o);
+    w.pos = o;
+    w.buf.writeUInt32LE(v - refPos, refPos);
+  }
+  if (ends) {
+    w.align(4, start);
+    w.ensure(4 + 4 * ends.length);
+    const v = w.pos;
+    w.buf.writeUInt32LE(ends.length, v);
+    let o = v + 4;
+    for (const e of ends) o = w.buf.writeUInt32LE(e, o);
+    w.pos = o;
+    w.buf.writeUInt32LE(v - endsPos, endsPos);
+  }
+  if (parts) {
+    w.align(4, start);
+    w.ensure(4 + 4 * parts.length);
+    const v = w.pos;
+    w.buf.writeUInt32LE(parts.length, v);
+    w.pos = v + 4 + 4 * parts.length;
+    w.buf.writeUInt32LE(v - refPos, refPos);
+    parts.forEach((p, i) => {
+      const pt = writeGeometry(w, start, p, GeometryType.Polygon, p.ends.length > 1 ? p.ends : undefined, undefined);
+      const entry = v + 4 + 4 * i;
+      w.buf.writeUInt32LE(pt - entry, entry);
+    });
+  }
+  return t;
+}
+
+function writeFeature(w: ByteWriter, g: FlatGeometry, geometryType: number, types: readonly AttributeType[], values: readonly unknown[]): void {
+  w.ensure(4 + 24);
+  const prefix = w.pos;
+  const s = prefix + 4;
+  const b = w.buf;
+  b.writeUInt32LE(12, s); // root: the Feature table
+  b.writeUInt16LE(8, s + 4); // vtable: its size, the table's size, geometry at +4, properties at +8
+  b.writeUInt16LE(12, s + 6);
+  b.writeUInt16LE(4, s + 8);
+  b.writeUInt16LE(8, s + 10);
+  b.writeInt32LE(8, s + 12);
+  b.writeUInt32LE(0, s + 16);
+  b.writeUInt32LE(0, s + 20);
+  w.pos = s + 24;
+  // polygons and lines carry `ends` only when they have several rings/lines, like the flatgeobuf package; a
+  // MultiLineString always (one-part ones without `ends` are refused by GDAL before 3.7)
+  const ends = geometryType === GeometryType.MultiLineString || ((geometryType === GeometryType.Polygon) && g.ends.length > 1) ? g.ends : undefined;
+  const gt = writeGeometry(w, s, g, geometryType, ends, geometryType === GeometryType.MultiPolygon ? g.parts : undefined);
+  w.buf.writeUInt32LE(gt - (s + 16), s + 16);
+  // properties: [uint16 column index][value] for each non-null value
+  w.align(4, s);
+  w.ensure(4);
+  const pv = w.pos;
+  w.pos += 4;
+  for (let i = 0; i < types.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    switch (types[i]) {
+      case 'integer': {
+        w.ensure(10);
+        const n = Number(v);
+        w.buf.writeUInt16LE(i, w.pos);
+        w.buf.writeUInt32LE(n >>> 0, w.pos + 2);
+        w.buf.writeInt32LE(Math.floor(n / TWO_32), w.pos + 6);
+        w.pos += 10;
+        break;
+      }
+      case 'number':
+        w.ensure(10);
+        w.buf.writeUInt16LE(i, w.pos);
+        w.buf.writeDoubleLE(Number(v), w.pos + 2);
+        w.pos += 10;
+        break;
+      case 'boolean':
+        w.ensure(3);
+        w.buf.writeUInt16LE(i, w.pos);
+        w.buf.writeUInt8(v ? 1 : 0, w.pos + 2);
+        w.pos += 3;
+        break;
+      default: {
+        const str = String(v);
+        w.ensure(6 + 3 * str.length);
+        w.buf.writeUInt16LE(i, w.pos);
+        const len = w.buf.write(str, w.pos + 6, 'utf8');
+        w.buf.writeUInt32LE(len, w.pos + 2);
+        w.pos += 6 + len;
+      }
+    }
+  }
+  const propsLength = w.pos - pv - 4;
+  if (propsLength > 0) {
+    w.buf.writeUInt32LE(propsLength, pv);
+    w.buf.writeUInt32LE(pv - (s + 20), s + 20);
+  } else {
+    w.pos = pv;
+    w.buf.writeUInt16LE(0, s + 10); // no properties field
+  }
+  // features follow each other without gaps: the padding belongs to this one
+  w.align(4, s);
+  w.buf.writeUInt32LE(w.pos - s, prefix);
+}
 
 export async function writeFlatGeobuf(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const cols = exportColumns(layer);
@@ -52,23 +194,21 @@ export async function writeFlatGeobuf(db: Kysely<any>, layer: LayerSchema, sel: 
     description: null,
     metadata: null,
   };
+  const types = cols.map((c) => c.type);
   const out = fileSink(path);
-  await out.write(MAGIC);
-  await out.write(buildHeader(header, 4326));
   let written = 0;
-  for await (const rows of exportRows(db, layer, sel, { geojson: true })) {
-    const bufs = rows.map((r) => {
-      const props: Record<string, string | number | boolean | null> = {};
-      cols.forEach((c, i) => (props[c.name] = r.values[i] as string | number | boolean | null));
-      const geometry = parseGeometry(JSON.parse(r.geojson!) as Exclude<Geometry, { type: 'GeometryCollection' }>);
-      // a one-part MultiLineString may omit `ends` by the spec, but GDAL before 3.7 refuses it
-      if (header.geometryType === GeometryType.MultiLineString && !geometry.ends) geometry.ends = [geometry.xy.length / 2];
-      return buildFeature(geometry, props, header);
-    });
-    written += bufs.length;
-    await out.write(Buffer.concat(bufs));
+  try {
+    await out.write(MAGIC);
+    await out.write(buildHeader(header, 4326));
+    for await (const rows of exportRows(db, layer, sel, { wkb: true })) {
+      const w = new ByteWriter(rows.length * 256);
+      for (const r of rows) writeFeature(w, readWkb(r.wkb!), header.geometryType, types, r.values);
+      written += rows.length;
+      await out.write(w.bytes());
+    }
+  } finally {
+    await out.close();
   }
-  await out.close();
   // the count went into the header first; a concurrent change in between would make the file lie
   if (written !== header.featuresCount) throw new Error(`layer changed during export (${written} ≠ ${header.featuresCount})`);
 }

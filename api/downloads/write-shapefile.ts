@@ -1,19 +1,19 @@
 import { open, mkdtemp, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
-import wkx from 'wkx';
-import yazl from 'yazl';
-import type { LayerSchema } from '../../schemas/index.ts';
-import { exportColumns, exportRows, type ExportColumn, type ExportSelection } from './rows.ts';
+import { sql, type Kysely } from 'kysely';
+import { zipFiles } from './zip.ts';
+import { tableName, type LayerSchema } from '../../schemas/index.ts';
+import { columnExpr, exportColumns, exportRows, selectionWhere, type ExportColumn, type ExportSelection } from './rows.ts';
+import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
 
 /**
  * ESRI Shapefile (1998 technical description) + dBASE III table, zipped with
  * .prj (WGS 84) and .cpg (UTF-8). Written record by record to files whose
  * headers (lengths, extent, record count) are patched at the end, so memory
- * stays flat. The npm writers (shp-write and forks) build the whole file in memory.
+ * stays flat: each chunk of rows becomes one buffer per file, records written
+ * into it in place from the PostGIS WKB. The npm writers (shp-write and forks)
+ * build the whole file in memory.
  */
 
 export const SHP_PRJ =
@@ -39,7 +39,8 @@ export function shapefileFieldNames(columns: readonly ExportColumn[]): string[] 
   });
 }
 
-function dbfFields(columns: readonly ExportColumn[]): DbfField[] {
+/** Text columns are as wide as their longest value in bytes (1–254), not always 254: the .dbf is then several times smaller to write and zip. */
+function dbfFields(columns: readonly ExportColumn[], textWidths: ReadonlyMap<number, number>): DbfField[] {
   const names = shapefileFieldNames(columns);
   return columns.map((c, i) => {
     const name = names[i]!;
@@ -53,99 +54,97 @@ function dbfFields(columns: readonly ExportColumn[]): DbfField[] {
       case 'date':
         return { name, type: 'D', width: 8, decimals: 0 };
       default:
-        return { name, type: 'C', width: 254, decimals: 0 };
+        return { name, type: 'C', width: Math.min(254, Math.max(1, textWidths.get(i) ?? 254)), decimals: 0 };
     }
   });
 }
 
-function fitUtf8(s: string, width: number): Buffer {
-  let b = Buffer.from(s, 'utf8');
-  if (b.length <= width) return b;
-  // cut at a character boundary so the last character is never split
-  let end = width;
-  while (end > 0 && (b[end]! & 0xc0) === 0x80) end--;
-  b = b.subarray(0, end);
-  return b;
+/** Longest value in bytes of each text column of the selection (one scan, before the rows are read). */
+async function textWidths(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, columns: readonly ExportColumn[]): Promise<Map<number, number>> {
+  const text = columns.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'text' || c.type === 'code');
+  if (text.length === 0) return new Map();
+  const r = await sql<Record<string, number | null>>`SELECT ${sql.join(
+    text.map(({ c, i }) => sql`max(octet_length(${columnExpr(layer, c)}))::int AS ${sql.ref(`w${i}`)}`),
+  )} FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}`.execute(db);
+  const row = r.rows[0] ?? {};
+  return new Map(text.map(({ i }) => [i, Number(row[`w${i}`] ?? 1)]));
 }
 
-function dbfValue(f: DbfField, v: unknown): Buffer {
-  const out = Buffer.alloc(f.width, 0x20);
-  if (v === null || v === undefined) return out;
-  let text: string;
+/** Writes one dBASE value into the record at `o` (the field is pre-filled with spaces). */
+function dbfValue(b: Buffer, o: number, f: DbfField, v: unknown): void {
+  if (v === null || v === undefined) return;
   switch (f.type) {
-    case 'N':
-      text = f.decimals ? Number(v).toFixed(f.decimals) : String(Math.trunc(Number(v)));
-      Buffer.from(text.slice(0, f.width), 'ascii').copy(out, Math.max(0, f.width - text.length));
-      return out;
+    case 'N': {
+      const text = f.decimals ? Number(v).toFixed(f.decimals) : String(Math.trunc(Number(v)));
+      const t = text.slice(0, f.width);
+      b.write(t, o + f.width - t.length, 'latin1');
+      return;
+    }
     case 'L':
-      out.write(v ? 'T' : 'F', 0, 'ascii');
-      return out;
+      b[o] = v ? 0x54 : 0x46;
+      return;
     case 'D':
-      out.write(String(v).replace(/-/g, '').slice(0, 8), 0, 'ascii');
-      return out;
+      b.write(String(v).replace(/-/g, '').slice(0, 8), o, 'latin1');
+      return;
     default:
-      fitUtf8(String(v), f.width).copy(out, 0);
-      return out;
+      // Buffer#write never writes a partial character: a cut text ends at a character boundary
+      b.write(String(v), o, f.width, 'utf8');
   }
 }
 
-type Ring = { x: number; y: number }[];
-
-/** Parts (rings or lines) and points of a geometry in Shapefile order. */
-function shapeParts(g: wkx.Geometry): Ring[] {
-  if (g instanceof wkx.Point) return [[g]];
-  if (g instanceof wkx.MultiPoint) return [g.points];
-  if (g instanceof wkx.LineString) return [g.points];
-  if (g instanceof wkx.MultiLineString) return g.lineStrings.map((l) => l.points);
-  if (g instanceof wkx.Polygon) return [g.exteriorRing, ...g.interiorRings];
-  if (g instanceof wkx.MultiPolygon) return g.polygons.flatMap((p) => [p.exteriorRing, ...p.interiorRings]);
-  throw new Error(`unsupported geometry ${g.constructor.name}`);
-}
-
-function shapeRecord(shapeType: number, g: wkx.Geometry): { content: Buffer; bbox: [number, number, number, number] } {
-  const parts = shapeParts(g);
-  const pts = parts.flat();
+/** One shape record (8-byte header + content) into `w`; returns its content length in bytes and widens `bbox`. */
+function shapeRecord(w: ByteWriter, n: number, shapeType: number, g: FlatGeometry, bbox: number[]): number {
+  const xy = g.xy;
+  const npts = xy.length / 2;
   let xmin = Infinity, ymin = Infinity, xmax = -Infinity, ymax = -Infinity;
-  for (const p of pts) {
-    if (p.x < xmin) xmin = p.x;
-    if (p.x > xmax) xmax = p.x;
-    if (p.y < ymin) ymin = p.y;
-    if (p.y > ymax) ymax = p.y;
+  for (let i = 0; i < xy.length; i += 2) {
+    const x = xy[i]!, y = xy[i + 1]!;
+    if (x < xmin) xmin = x;
+    if (x > xmax) xmax = x;
+    if (y < ymin) ymin = y;
+    if (y > ymax) ymax = y;
   }
+  if (xmin < bbox[0]!) bbox[0] = xmin;
+  if (ymin < bbox[1]!) bbox[1] = ymin;
+  if (xmax > bbox[2]!) bbox[2] = xmax;
+  if (ymax > bbox[3]!) bbox[3] = ymax;
+  const parts = shapeType === 3 || shapeType === 5 ? g.ends : [];
+  const length = shapeType === 1 ? 20 : shapeType === 8 ? 40 + 16 * npts : 44 + 4 * parts.length + 16 * npts;
+  w.ensure(8 + length);
+  const b = w.buf;
+  let o = w.pos;
+  b.writeInt32BE(n, o);
+  b.writeInt32BE(length / 2, o + 4);
+  b.writeInt32LE(shapeType, o + 8);
+  o += 12;
   if (shapeType === 1) {
-    const b = Buffer.alloc(20);
-    b.writeInt32LE(1, 0);
-    b.writeDoubleLE(pts[0]!.x, 4);
-    b.writeDoubleLE(pts[0]!.y, 12);
-    return { content: b, bbox: [xmin, ymin, xmax, ymax] };
+    b.writeDoubleLE(xy[0]!, o);
+    b.writeDoubleLE(xy[1]!, o + 8);
+    w.pos = o + 16;
+    return length;
   }
-  const header = shapeType === 8 ? 40 : 44 + 4 * parts.length;
-  const b = Buffer.alloc(header + 16 * pts.length);
-  b.writeInt32LE(shapeType, 0);
-  b.writeDoubleLE(xmin, 4);
-  b.writeDoubleLE(ymin, 12);
-  b.writeDoubleLE(xmax, 20);
-  b.writeDoubleLE(ymax, 28);
-  let o: number;
+  b.writeDoubleLE(xmin, o);
+  b.writeDoubleLE(ymin, o + 8);
+  b.writeDoubleLE(xmax, o + 16);
+  b.writeDoubleLE(ymax, o + 24);
+  o += 32;
   if (shapeType === 8) {
-    b.writeInt32LE(pts.length, 36);
-    o = 40;
+    b.writeInt32LE(npts, o);
+    o += 4;
   } else {
-    b.writeInt32LE(parts.length, 36);
-    b.writeInt32LE(pts.length, 40);
+    b.writeInt32LE(parts.length, o);
+    b.writeInt32LE(npts, o + 4);
+    o += 8;
     let start = 0;
-    parts.forEach((p, i) => {
-      b.writeInt32LE(start, 44 + 4 * i);
-      start += p.length;
-    });
-    o = header;
+    for (const end of parts) {
+      b.writeInt32LE(start, o);
+      o += 4;
+      start = end;
+    }
   }
-  for (const p of pts) {
-    b.writeDoubleLE(p.x, o);
-    b.writeDoubleLE(p.y, o + 8);
-    o += 16;
-  }
-  return { content: b, bbox: [xmin, ymin, xmax, ymax] };
+  for (let i = 0; i < xy.length; i++) o = b.writeDoubleLE(xy[i]!, o);
+  w.pos = o;
+  return length;
 }
 
 function mainHeader(shapeType: number, lengthBytes: number, bbox: number[]): Buffer {
@@ -158,34 +157,21 @@ function mainHeader(shapeType: number, lengthBytes: number, bbox: number[]): Buf
   return h;
 }
 
+/** Appends chunks at a file position (the header before them is written last). */
 class Appender {
-  private pos = 0;
-  private pending: Buffer[] = [];
-  private size = 0;
-  constructor(private fh: FileHandle, start: number) {
-    this.pos = start;
-  }
+  constructor(
+    private fh: FileHandle,
+    public pos: number,
+  ) {}
   async add(b: Buffer): Promise<void> {
-    this.pending.push(b);
-    this.size += b.length;
-    if (this.size > 1 << 20) await this.flush();
-  }
-  async flush(): Promise<void> {
-    if (!this.size) return;
-    const b = Buffer.concat(this.pending);
-    this.pending = [];
-    this.size = 0;
     await this.fh.write(b, 0, b.length, this.pos);
     this.pos += b.length;
-  }
-  get length(): number {
-    return this.pos + this.size;
   }
 }
 
 export async function writeShapefileZip(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const cols = exportColumns(layer);
-  const fields = dbfFields(cols);
+  const fields = dbfFields(cols, await textWidths(db, layer, sel, cols));
   const shapeType = SHAPE_TYPE[layer.geometryType];
   const base = layer.id.replace(/-/g, '_');
   const dir = await mkdtemp(join(tmpdir(), 'geoportal-shp-'));
@@ -194,34 +180,31 @@ export async function writeShapefileZip(db: Kysely<any>, layer: LayerSchema, sel
   try {
     const dbfHeaderLen = 32 + 32 * fields.length + 1;
     const recordLen = 1 + fields.reduce((s, f) => s + f.width, 0);
+    const offsets = fields.map((_, i) => 1 + fields.slice(0, i).reduce((s, f) => s + f.width, 0));
     const shpOut = new Appender(shp, 100);
     const shxOut = new Appender(shx, 100);
     const dbfOut = new Appender(dbf, dbfHeaderLen);
     const bbox = [Infinity, Infinity, -Infinity, -Infinity];
     let n = 0;
     for await (const rows of exportRows(db, layer, sel, { wkb: true, clockwise: true })) {
-      for (const r of rows) {
-        n++;
-        const rec = shapeRecord(shapeType, wkx.Geometry.parse(r.wkb!));
-        bbox[0] = Math.min(bbox[0]!, rec.bbox[0]);
-        bbox[1] = Math.min(bbox[1]!, rec.bbox[1]);
-        bbox[2] = Math.max(bbox[2]!, rec.bbox[2]);
-        bbox[3] = Math.max(bbox[3]!, rec.bbox[3]);
-        const rh = Buffer.alloc(8);
-        rh.writeInt32BE(n, 0);
-        rh.writeInt32BE(rec.content.length / 2, 4);
-        const ix = Buffer.alloc(8);
-        ix.writeInt32BE(shpOut.length / 2, 0);
-        ix.writeInt32BE(rec.content.length / 2, 4);
-        await shpOut.add(rh);
-        await shpOut.add(rec.content);
-        await shxOut.add(ix);
-        await dbfOut.add(Buffer.concat([Buffer.from(' '), ...fields.map((f, i) => dbfValue(f, r.values[i]))]));
+      // one buffer per file per chunk: records are written into them in place
+      const shpW = new ByteWriter(rows.length * (shapeType === 1 ? 28 : 256));
+      const shxW = new ByteWriter(rows.length * 8);
+      const dbfB = Buffer.alloc(rows.length * recordLen, 0x20);
+      for (let k = 0; k < rows.length; k++) {
+        const r = rows[k]!;
+        const offset = shpOut.pos + shpW.pos;
+        const length = shapeRecord(shpW, ++n, shapeType, readWkb(r.wkb!), bbox);
+        shxW.buf.writeInt32BE(offset / 2, shxW.pos);
+        shxW.buf.writeInt32BE(length / 2, shxW.pos + 4);
+        shxW.pos += 8;
+        const rec = k * recordLen;
+        for (let i = 0; i < fields.length; i++) dbfValue(dbfB, rec + offsets[i]!, fields[i]!, r.values[i]);
       }
+      await Promise.all([shpOut.add(shpW.bytes()), shxOut.add(shxW.bytes()), dbfOut.add(dbfB)]);
     }
     await dbfOut.add(Buffer.from([0x1a]));
-    await Promise.all([shpOut.flush(), shxOut.flush(), dbfOut.flush()]);
-    await shp.write(mainHeader(shapeType, shpOut.length, bbox), 0, 100, 0);
+    await shp.write(mainHeader(shapeType, shpOut.pos, bbox), 0, 100, 0);
     await shx.write(mainHeader(shapeType, 100 + 8 * n, bbox), 0, 100, 0);
     const dh = Buffer.alloc(dbfHeaderLen);
     const now = new Date();
@@ -247,12 +230,7 @@ export async function writeShapefileZip(db: Kysely<any>, layer: LayerSchema, sel
   try {
     await writeFile(join(dir, `${base}.prj`), SHP_PRJ);
     await writeFile(join(dir, `${base}.cpg`), 'UTF-8');
-    const zip = new yazl.ZipFile();
-    for (const ext of ['shp', 'shx', 'dbf', 'prj', 'cpg']) zip.addFile(join(dir, `${base}.${ext}`), `${base}.${ext}`);
-    zip.end();
-    const ws = createWriteStream(path);
-    zip.outputStream.pipe(ws);
-    await once(ws, 'finish');
+    await zipFiles(path, ['shp', 'shx', 'dbf', 'prj', 'cpg'].map((ext) => ({ name: `${base}.${ext}`, path: join(dir, `${base}.${ext}`) })));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -315,7 +315,8 @@ export function featureApi(database: Database): DocumentedRouter {
       if (r.next) links.push({ href: withQuery(self, { ...keep, cursor: encodeCursor(r.next) }), rel: 'next', type: GEOJSON });
       if (r.prev) links.push({ href: withQuery(self, { ...keep, cursor: encodeCursor(r.prev) }), rel: 'prev', type: GEOJSON });
       ctx.set('Content-Crs', contentCrsHeader(crs));
-      ctx.body = `{"type":"FeatureCollection","numberMatched":${r.numberMatched},"numberReturned":${r.features.length},"timeStamp":${JSON.stringify(new Date().toISOString())},"links":${JSON.stringify(links)},"features":[${r.features.join(',')}]}`;
+      const head = `{"type":"FeatureCollection","numberMatched":${r.numberMatched},"numberReturned":${r.numberReturned},"timeStamp":${JSON.stringify(new Date().toISOString())},"links":${JSON.stringify(links)},"features":[`;
+      ctx.body = Buffer.concat([Buffer.from(head), r.featuresJson, Buffer.from(']}')]);
       ctx.type = GEOJSON;
     },
   );

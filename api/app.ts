@@ -9,7 +9,7 @@ import { sensorRoutes } from './sensors/routes.ts';
 import compress from 'koa-compress';
 import type { Logger } from 'pino';
 import { featureApi } from './features/routes.ts';
-import { tileApi } from './tiles/routes.ts';
+import { tileApi, tileProducer } from './tiles/routes.ts';
 import { searchApi } from './search/routes.ts';
 import { openapiApi } from './openapi/routes.ts';
 import { TileCache } from './cache/tile-cache.ts';
@@ -53,8 +53,11 @@ class GeoportalApp extends Koa {
 
   override callback(): ReturnType<Koa['callback']> {
     const koa = super.callback();
-    return (req, res) =>
-      this.fastPath && req instanceof IncomingMessage && res instanceof ServerResponse && this.fastPath(req, res) ? Promise.resolve() : koa(req, res);
+    return (req, res) => {
+      const fast = this.fastPath && req instanceof IncomingMessage && res instanceof ServerResponse ? this.fastPath(req, res) : false;
+      if (fast === false) return koa(req, res);
+      return fast.then((answered) => (answered ? undefined : koa(req, res)));
+    };
   }
 }
 
@@ -71,7 +74,7 @@ export function createApp(opts: AppOptions): Koa {
     await next();
   });
   const logger = opts.logger ?? createLogger();
-  app.fastPath = tileFastPath({ cache: tileCache, limiter, logger, trustProxy: app.proxy });
+  app.fastPath = tileFastPath({ produce: tileProducer(opts.database, tileCache), limiter, logger, trustProxy: app.proxy });
   app.use(requestLogger(logger));
   app.use(publicCors());
   // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here

@@ -73,6 +73,8 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     max: opts.poolSize ?? 10,
     types,
     options: opts.searchPath ? `-c search_path=${opts.searchPath},public` : undefined,
+    // a new connection's first PostGIS query loads the extension (tens of ms): keep idle ones longer than pg's 10 s
+    idleTimeoutMillis: 60_000,
   });
   // an idle client losing its server must not crash the process; the next query reports it
   pool.on('error', () => {});

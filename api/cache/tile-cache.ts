@@ -63,13 +63,6 @@ export class TileCache {
     return this.lru?.has(TileCache.keyString(k)) ?? false;
   }
 
-  /** This process's copy only, synchronously (the cached-tile fast path); a miss is not counted. */
-  peek(k: TileKey): CachedTile | undefined {
-    const local = this.lru?.get(TileCache.keyString(k));
-    if (local) this.stats.hits++;
-    return local;
-  }
-
   async get(k: TileKey): Promise<CachedTile | undefined> {
     const ks = TileCache.keyString(k);
     const local = this.lru?.get(ks);

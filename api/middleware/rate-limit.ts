@@ -26,11 +26,17 @@ export interface RateDecision {
  */
 export class RateLimiter {
   private readonly windows = new LRUCache<string, { start: number; count: number }>({ max: 100_000 });
+  /** requests counted already (the fast path handed them on to Koa) */
+  private readonly counted = new WeakSet<object>();
   constructor(readonly opts: RateLimitOptions) {}
 
-  /** Counts one request of `ip`; undefined when the client is not limited at all. */
-  take(ip: string): RateDecision | undefined {
+  /** Counts one request of `ip`, once per `request` object; undefined when the client is not limited at all. */
+  take(ip: string, request?: object): RateDecision | undefined {
     if (this.opts.perMinute <= 0 || (!this.opts.limitLoopback && LOOPBACK.test(ip))) return undefined;
+    if (request) {
+      if (this.counted.has(request)) return { limit: this.opts.perMinute, remaining: this.remaining(ip) };
+      this.counted.add(request);
+    }
     const now = Date.now();
     let w = this.windows.get(ip);
     if (!w || now - w.start >= 60_000) {
@@ -41,6 +47,11 @@ export class RateLimiter {
     const d: RateDecision = { limit: this.opts.perMinute, remaining: Math.max(0, this.opts.perMinute - w.count) };
     if (w.count > this.opts.perMinute) d.retryAfter = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
     return d;
+  }
+
+  private remaining(ip: string): number {
+    const w = this.windows.get(ip);
+    return Math.max(0, this.opts.perMinute - (w?.count ?? 0));
   }
 }
 
@@ -55,7 +66,7 @@ export function rateLimit(limiter: RateLimiter | RateLimitOptions) {
   const l = limiter instanceof RateLimiter ? limiter : new RateLimiter(limiter);
   return async (ctx: Context, next: Next): Promise<void> => {
     if (!ctx.path.startsWith('/api')) return next();
-    const d = l.take(ctx.ip);
+    const d = l.take(ctx.ip, ctx.req);
     if (!d) return next();
     ctx.set('RateLimit-Limit', String(d.limit));
     ctx.set('RateLimit-Remaining', String(d.remaining));

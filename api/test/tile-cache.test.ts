@@ -169,6 +169,10 @@ describe.each(testBackends())('edits reach cached tiles on %s', (backend) => {
       expect(down.status).toBe(503);
       expect(down.headers['content-type']).toMatch(/problem\+json/);
       expect(down.headers['retry-after']).toBeTruthy();
+      // a tile the fast path cannot make is handed to Koa, which answers with the same problem
+      const downTile = await request(server).get('/api/tiles/obce/10/550/345.mvt');
+      expect(downTile.status).toBe(503);
+      expect(downTile.headers['content-type']).toMatch(/problem\+json/);
       await request(server).get('/api/health').expect(503);
       await startRelay(port);
       await until(async () => (await request(server).get('/api/collections/obce/items?limit=1')).status === 200, 'recovery');

@@ -4,36 +4,41 @@ import fresh from 'fresh';
 import type { Logger } from 'pino';
 import { getLayer, type LayerSchema } from '../../schemas/index.ts';
 import { canRead } from '../auth/principal.ts';
-import type { TileCache } from '../cache/tile-cache.ts';
+import type { CachedTile } from '../cache/tile-cache.ts';
 import { EXPOSED_HEADERS } from '../middleware/cors.ts';
-import { TooManyRequests, type RateLimiter } from '../middleware/rate-limit.ts';
+import { TooManyRequests, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
 import { problemBody } from '../problem.ts';
-import { TILE_CONTENT_TYPE, tileCacheControl, tileKey } from './routes.ts';
+import { TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
+import type { TileCoord } from './tile-query.ts';
 
 /** `/api/tiles/{ids}/{z}/{x}/{y}.mvt`, ids as the layer registry spells them; anything else goes to Koa */
 const TILE_URL = /^\/api\/tiles\/([a-z0-9_,-]{1,400})\/(\d{1,2})\/(\d{1,8})\/(\d{1,8})\.mvt(?:\?|$)/;
 const EXPOSE = EXPOSED_HEADERS.join(',');
 
 export interface TileFastPathOptions {
-  cache: TileCache;
+  produce: TileProducer;
   limiter: RateLimiter;
   logger: Logger;
   /** Koa's `app.proxy`: the client is the first X-Forwarded-For address */
   trustProxy: boolean;
 }
 
-/** true when it answered the request */
-export type FastHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * false: not a request for this path (Koa takes it). A promise: the fast path took it; it resolves
+ * true when answered, false when it handed the request, untouched, back (Koa then answers it).
+ */
+export type FastHandler = (req: IncomingMessage, res: ServerResponse) => false | Promise<boolean>;
 
 /**
- * Answers a request for a tile of public layers that this process has cached,
- * before Koa builds a context and walks its middleware and routers: that walk
- * costs more than the answer itself. A cached public tile is the same bytes
- * for every client, so no principal is needed; everything else a response of
- * the Koa route carries is reproduced here — ETag/304, gzip by Accept-Encoding,
- * Cache-Control, Vary, CORS, the shared rate limit and the request log — and
- * api/test/tile-fast-path.test.ts holds the two paths to the same headers.
- * Misses, non-public layers, Redis-only hits and unusual URLs fall through.
+ * Answers requests for tiles of public layers before Koa builds a context and walks its middleware
+ * and routers: for a small or cached tile that walk costs more than the answer itself. A tile of
+ * public layers is the same bytes for every client, so no principal is needed; everything else a
+ * response of the Koa route carries is reproduced — ETag/304, gzip by Accept-Encoding, Cache-Control,
+ * Vary, CORS, the shared rate limit and the request log — and api/test/tile-fast-path.test.ts holds
+ * the two paths to the same bytes and headers. Tiles are made by the same producer as the Koa
+ * route's (cache, encoding, invalidation epoch). Non-public layers and unusual URLs go to Koa, and
+ * so does a request whose tile could not be made (database down): nothing has been written by
+ * then, and Koa answers it with the usual problem response.
  */
 export function tileFastPath(o: TileFastPathOptions): FastHandler {
   return (req, res) => {
@@ -51,48 +56,59 @@ export function tileFastPath(o: TileFastPathOptions): FastHandler {
     const y = Number(m[4]);
     const n = 2 ** z;
     if (z > 24 || x >= n || y >= n || requested.length > 20) return false;
-    const { key, layers } = tileKey(requested, { z, x, y });
-    if (layers.length === 0) return false;
-    const tile = o.cache.peek(key);
-    if (!tile) return false;
-
-    const started = performance.now();
-    const ip = clientIp(req, o.trustProxy);
-    const path = req.url!.split('?', 1)[0]!;
-    if (req.headers.origin) {
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      res.setHeader('Access-Control-Expose-Headers', EXPOSE);
-    }
-    const rate = o.limiter.take(ip);
-    if (rate) {
-      res.setHeader('RateLimit-Limit', String(rate.limit));
-      res.setHeader('RateLimit-Remaining', String(rate.remaining));
-    }
-    if (rate?.retryAfter !== undefined) {
-      const body = JSON.stringify(problemBody(new TooManyRequests(rate.limit, ip, rate.retryAfter), path));
-      res.setHeader('Vary', 'Origin');
-      res.setHeader('Retry-After', String(rate.retryAfter));
-      res.writeHead(429, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-      res.end(req.method === 'HEAD' ? undefined : body);
-      log(o.logger, req, path, 429, started, ip);
-      return true;
-    }
-    res.setHeader('Vary', 'Origin, Accept-Encoding');
-    res.setHeader('Cache-Control', tileCacheControl(requested));
-    res.setHeader('ETag', tile.etag);
-    if (fresh(req.headers, { etag: tile.etag })) {
-      res.writeHead(304).end();
-      log(o.logger, req, path, 304, started, ip);
-      return true;
-    }
-    const gzip = tile.gz.length > 0 && accepts(req).encoding(['gzip', 'identity']) === 'gzip';
-    const body = gzip ? tile.gz : tile.raw;
-    if (gzip) res.setHeader('Content-Encoding', 'gzip');
-    res.writeHead(200, { 'Content-Type': TILE_CONTENT_TYPE, 'Content-Length': body.length });
-    res.end(req.method === 'HEAD' ? undefined : body);
-    log(o.logger, req, path, 200, started, ip);
-    return true;
+    return answer(o, req, res, requested, { z, x, y });
   };
+}
+
+async function answer(o: TileFastPathOptions, req: IncomingMessage, res: ServerResponse, requested: LayerSchema[], t: TileCoord): Promise<boolean> {
+  const started = performance.now();
+  const ip = clientIp(req, o.trustProxy);
+  const path = req.url!.split('?', 1)[0]!;
+  const rate = o.limiter.take(ip, req);
+  if (rate?.retryAfter !== undefined) {
+    const body = JSON.stringify(problemBody(new TooManyRequests(rate.limit, ip, rate.retryAfter), path));
+    writeCommon(req, res, rate, 'Origin');
+    res.setHeader('Retry-After', String(rate.retryAfter));
+    res.writeHead(429, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    log(o.logger, req, path, 429, started, ip);
+    return true;
+  }
+  const takesGzip = accepts(req).encoding(['gzip', 'identity']) === 'gzip';
+  let tile: CachedTile;
+  try {
+    tile = await o.produce(requested, t, takesGzip);
+  } catch {
+    return false;
+  }
+  writeCommon(req, res, rate, 'Origin, Accept-Encoding');
+  res.setHeader('Cache-Control', tileCacheControl(requested));
+  res.setHeader('ETag', tile.etag);
+  if (fresh(req.headers, { etag: tile.etag })) {
+    res.writeHead(304).end();
+    log(o.logger, req, path, 304, started, ip);
+    return true;
+  }
+  const gzip = tile.gz.length > 0 && takesGzip;
+  const body = gzip ? tile.gz : tile.raw;
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  res.writeHead(200, { 'Content-Type': TILE_CONTENT_TYPE, 'Content-Length': body.length });
+  res.end(req.method === 'HEAD' ? undefined : body);
+  log(o.logger, req, path, 200, started, ip);
+  return true;
+}
+
+/** CORS (as @koa/cors sends it for any origin), Vary and the rate-limit headers */
+function writeCommon(req: IncomingMessage, res: ServerResponse, rate: RateDecision | undefined, vary: string): void {
+  if (req.headers.origin) {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', EXPOSE);
+  }
+  res.setHeader('Vary', vary);
+  if (rate) {
+    res.setHeader('RateLimit-Limit', String(rate.limit));
+    res.setHeader('RateLimit-Remaining', String(rate.remaining));
+  }
 }
 
 /** Koa's `ctx.ip`: with a trusted proxy the first X-Forwarded-For address, else the socket's */

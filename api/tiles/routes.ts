@@ -68,22 +68,33 @@ const TILE_RESPONSES = {
   '404': problemResponse('Unknown collection'),
 };
 
+/** Encodes a tile or takes it from the cache; storing it there when encoded. */
+export type TileProducer = (requested: LayerSchema[], t: TileCoord, clientTakesGzip: boolean) => Promise<CachedTile>;
+
+/** The one place tiles are made, for the Koa route and the fast path (api/tiles/fast-path.ts) alike. */
+export function tileProducer(database: Database, cache: TileCache): TileProducer {
+  const encode = database.canEncodeMvt ? encodeWithPostgis : encodeWithJs;
+  return async (requested, t, clientTakesGzip) => {
+    const { key, layers } = tileKey(requested, t);
+    const cached = layers.length && cache.enabled ? await cache.get(key) : undefined;
+    if (cached) return cached;
+    const epoch = cache.epoch;
+    const raw = layers.length ? await encode(database.db, layers, t) : EMPTY;
+    // compressed once for the cache; uncached, only when this client takes gzip
+    const wantGz = raw.length > 0 && (cache.enabled || clientTakesGzip);
+    const tile = { raw, gz: wantGz ? gzipSync(raw, { level: 6 }) : EMPTY, etag: `"${createHash('sha1').update(raw).digest('base64url')}"` };
+    if (layers.length && cache.enabled) await cache.set(key, tile, epoch);
+    return tile;
+  };
+}
+
 export function tileApi(database: Database, cache: TileCache = new TileCache({ maxBytes: 0 })): DocumentedRouter {
   const api = new DocumentedRouter();
-  const encode = database.canEncodeMvt ? encodeWithPostgis : encodeWithJs;
+  const produce = tileProducer(database, cache);
 
   async function serveTile(ctx: Context, layerIds: string, t: TileCoord): Promise<void> {
     const requested = resolveLayers(layerIds, ctx);
-    const { key, layers } = tileKey(requested, t);
-    let tile: CachedTile | undefined = layers.length && cache.enabled ? await cache.get(key) : undefined;
-    if (!tile) {
-      const epoch = cache.epoch;
-      const raw = layers.length ? await encode(database.db, layers, t) : EMPTY;
-      // compressed once for the cache; uncached, only when this client takes gzip
-      const wantGz = raw.length > 0 && (cache.enabled || ctx.acceptsEncodings('gzip', 'identity') === 'gzip');
-      tile = { raw, gz: wantGz ? gzipSync(raw, { level: 6 }) : EMPTY, etag: `"${createHash('sha1').update(raw).digest('base64url')}"` };
-      if (layers.length && cache.enabled) await cache.set(key, tile, epoch);
-    }
+    const tile = await produce(requested, t, ctx.acceptsEncodings('gzip', 'identity') === 'gzip');
     ctx.type = MVT;
     ctx.set('Cache-Control', tileCacheControl(requested));
     ctx.vary('Accept-Encoding');

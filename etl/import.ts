@@ -1,5 +1,7 @@
 import { createHash, hash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { basename } from 'node:path';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Geometry } from 'geojson';
@@ -75,6 +77,8 @@ export interface PreparedImport {
   opts: ImportOptions;
   report: RunReport;
   started: number;
+  /** SHA-256 of the source file(s), computed while the import runs */
+  checksum: Promise<string>;
 }
 
 const DEFAULT_BATCH = 2000;
@@ -131,17 +135,19 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
     }
     const known = await sql`SELECT 1 FROM spatial_ref_sys WHERE srid = ${srid}`.execute(db);
     if (known.rows.length === 0) throw new InputError(`unknown CRS EPSG:${srid}`, source.file);
-    const checksum = await fileChecksum(opts.path);
+    // hashed beside the import (a worker thread for large files); the run records it when it finishes
+    const checksum = fileChecksum(opts.path);
+    checksum.catch(() => {});
     await markInterruptedRuns(db);
     const runId = (
-      await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, checksum, status, trigger)
-        VALUES (${layer.id}, ${opts.path}, ${checksum}, 'running', ${opts.trigger ?? null}) RETURNING id`.execute(db)
+      await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, status, trigger)
+        VALUES (${layer.id}, ${opts.path}, 'running', ${opts.trigger ?? null}) RETURNING id`.execute(db)
     ).rows[0]!.id;
     const report: RunReport = {
       runId,
       layerId: layer.id,
       source: opts.path,
-      checksum,
+      checksum: '',
       status: opts.dryRun ? 'dry-run' : 'succeeded',
       read: 0,
       inserted: 0,
@@ -153,7 +159,7 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
       rejects: [],
       durationMs: 0,
     };
-    return { layer, source, srid, opts, report, started };
+    return { layer, source, srid, opts, report, started, checksum };
   } catch (e) {
     await source.close?.();
     throw e;
@@ -164,6 +170,12 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
 export async function finishImport(db: Kysely<any>, p: PreparedImport): Promise<RunReport> {
   const report = p.report;
   await p.source.close?.();
+  try {
+    report.checksum = await p.checksum;
+  } catch (e) {
+    report.status = 'failed';
+    report.error ??= `cannot read the source to checksum it: ${(e as Error).message}`;
+  }
   report.rejects.sort((a, b) => a.record - b.record);
   report.rejected = report.rejects.length;
   report.durationMs = Date.now() - p.started;
@@ -480,15 +492,32 @@ function contentHash(values: Record<string, AttributeValue>, geometryJson: strin
   return hash('sha1', `${JSON.stringify(values)}\0${geometryJson}\0${srid}`, 'hex');
 }
 
+/** SHA-256 over the file and, for a shapefile, its .dbf, .prj and .cpg. */
 async function fileChecksum(path: string): Promise<string> {
-  const h = createHash('sha256');
   const parts = [path];
   if (/\.shp$/i.test(path)) for (const ext of ['.dbf', '.prj', '.cpg']) parts.push(path.replace(/\.shp$/i, ext));
-  for (const p of parts.filter((p) => existsSync(p))) {
-    for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+  const files = parts.filter((p) => existsSync(p));
+  // hashing 50 MB takes a few hundred ms of the thread that also reads and validates: large inputs go to a worker
+  if (files.reduce((n, f) => n + statSync(f).size, 0) >= 16 * 1024 * 1024) {
+    const worker = new Worker(CHECKSUM_WORKER, { eval: true, workerData: files });
+    const [digest] = (await once(worker, 'message')) as [string];
+    return digest;
   }
+  const h = createHash('sha256');
+  for (const f of files) for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
   return h.digest('hex');
 }
+
+const CHECKSUM_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { createReadStream } = require('node:fs');
+(async () => {
+  const h = createHash('sha256');
+  for (const f of workerData) for await (const chunk of createReadStream(f, { highWaterMark: 1 << 20 })) h.update(chunk);
+  parentPort.postMessage(h.digest('hex'));
+})();
+`;
 
 /**
  * A run still `running` whose row no live transaction locks belongs to a
@@ -507,7 +536,7 @@ async function finishRun(db: Kysely<any>, r: RunReport): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`UPDATE etl_run SET status = ${r.status}, finished_at = now(), read_count = ${r.read},
         inserted_count = ${r.inserted}, updated_count = ${r.updated}, unchanged_count = ${r.unchanged},
-        deleted_count = ${r.deleted}, rejected_count = ${r.rejected}, duration_ms = ${r.durationMs},
+        deleted_count = ${r.deleted}, rejected_count = ${r.rejected}, duration_ms = ${r.durationMs}, checksum = ${r.checksum || null},
         warnings = ${JSON.stringify(r.warnings)}::jsonb, error = ${r.error ?? null}
       WHERE id = ${r.runId}`.execute(trx);
     for (let i = 0; i < r.rejects.length; i += 5000) {

@@ -9,8 +9,7 @@
  * Node child that loads only the writers and a pg connection, with a modest
  * heap (EXPORT_NODE_FLAGS), not a server with its caches.
  * Rate ratio = ogr2ogr time / our time (≥ 1: we are at least as fast).
- * Set BENCH_FEATURES=1000000 to check memory stays flat at a million; BENCH_FORMATS=geojson,csv to pick formats;
- * BENCH_SCHEMA=name to keep the generated table between runs (it is reused as it is, whatever BENCH_FEATURES says).
+ * Set BENCH_FEATURES=1000000 to check memory stays flat at a million; BENCH_FORMATS=geojson,csv to pick formats.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -93,26 +92,23 @@ async function child(schema: string, format: FormatId, out: string): Promise<voi
 }
 
 export async function run(): Promise<void> {
-  // BENCH_SCHEMA=name keeps the generated table in that schema and reuses it on the next run (iterating on a writer)
-  const kept = process.env.BENCH_SCHEMA;
-  const schema = kept ?? `bench_dl_${randomBytes(4).toString('hex')}`;
+  // a scratch schema, dropped at the end: the migration installs PostGIS into it when the database has none,
+  // so a schema kept between runs would keep PostGIS off every other schema's search path
+  const schema = `bench_dl_${randomBytes(4).toString('hex')}`;
   const admin = await openDatabase({ databaseUrl: URL_, poolSize: 1 });
-  const exists = kept
-    ? (await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = ${kept} AND table_name = ${tableName(LAYER)}`.execute(admin.db)).rows[0]!.n > 0
-    : false;
-  if (!exists) await sql.raw(`CREATE SCHEMA IF NOT EXISTS ${schema}`).execute(admin.db);
+  await sql.raw(`CREATE SCHEMA ${schema}`).execute(admin.db);
   const work = mkdtempSync(join(tmpdir(), 'bench-dl-'));
   const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 2 });
   try {
     const t = sql.raw(tableName(LAYER));
     // deterministic sites scattered over ORP Chomutov
-    if (!exists) await (await import('../sql/migrate.ts')).migrate(database.db);
-    if (!exists) await sql`INSERT INTO ${t} (source_id, municipality_code, cislo_stanoviste, nazev, pristup, pocet_kontejneru, stav, poznamka, geom, content_hash)
+    await (await import('../sql/migrate.ts')).migrate(database.db);
+    await sql`INSERT INTO ${t} (source_id, municipality_code, cislo_stanoviste, nazev, pristup, pocet_kontejneru, stav, poznamka, geom, content_hash)
       SELECT 'b' || i, 562971, 'S-' || i, 'Stanoviště č. ' || i || ', Chomutov', CASE WHEN i % 3 = 0 THEN 'obyvatelum-domu' ELSE 'volne' END,
              i % 9, ((i % 5) + 1)::text, CASE WHEN i % 7 = 0 THEN 'poznámka ' || i END,
              ST_SetSRID(ST_MakePoint(13.2 + ((i::bigint * 7919) % 100000) / 100000.0 * 0.4, 50.4 + ((i::bigint * 104729) % 100000) / 100000.0 * 0.2), 4326), md5(i::text)
       FROM generate_series(1, ${FEATURES}) i`.execute(database.db);
-    if (!exists) await sql`ANALYZE ${t}`.execute(database.db);
+    await sql`ANALYZE ${t}`.execute(database.db);
     const features = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t}`.execute(database.db)).rows[0]!.n;
     const u = new URL(URL_);
     const pgConn = `PG:host=${u.hostname} port=${u.port || 5432} user=${decodeURIComponent(u.username)} dbname=${u.pathname.slice(1)} active_schema=${schema}`;
@@ -136,7 +132,7 @@ export async function run(): Promise<void> {
     }
   } finally {
     await database.close();
-    if (!kept) await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
+    await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
     await admin.close();
     rmSync(work, { recursive: true, force: true });
   }

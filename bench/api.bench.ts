@@ -35,6 +35,8 @@ const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const SITES = 'stanoviste-trideneho-odpadu';
 const FEATURES = Number(process.env.BENCH_FEATURES ?? 100_000);
 const layer = getLayer(SITES)!;
+/** which parts to run (all by default): cold,high,warm,items,load */
+const PARTS = new Set((process.env.BENCH_API_PARTS ?? 'cold,high,warm,items,load').split(','));
 
 /** deterministic sample: a linear congruential generator with a fixed seed */
 function lcg(seed: number): () => number {
@@ -187,18 +189,20 @@ export async function run(): Promise<void> {
     const apiRun = async (list: TileCoord[], port: number) => {
       for (const t of list) await get(port, `/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`);
     };
-    // one untimed pass each warms PostgreSQL's buffers equally
-    await rawRun(compiled);
-    await apiRun(sample, coldPort);
-    // interleaved, best of two: a burst of load elsewhere on the machine hits both sides alike
-    const coldTimes = { api: [] as number[], raw: [] as number[] };
-    for (let i = 0; i < 2; i++) {
-      coldTimes.api.push(await timed(() => apiRun(sample, coldPort)));
-      coldTimes.raw.push(await timed(() => rawRun(compiled)));
+    if (PARTS.has('cold')) {
+      // one untimed pass each warms PostgreSQL's buffers equally
+      await rawRun(compiled);
+      await apiRun(sample, coldPort);
+      // interleaved, best of two: a burst of load elsewhere on the machine hits both sides alike
+      const coldTimes = { api: [] as number[], raw: [] as number[] };
+      for (let i = 0; i < 2; i++) {
+        coldTimes.api.push(await timed(() => apiRun(sample, coldPort)));
+        coldTimes.raw.push(await timed(() => rawRun(compiled)));
+      }
+      const apiCold = Math.min(...coldTimes.api);
+      const rawCold = Math.min(...coldTimes.raw);
+      line(`cold tiles z10–z18 (${sample.length} tiles, cache off) vs raw ST_AsMVT`, apiCold, rawCold, 'ms', '≤ 1.10×');
     }
-    const apiCold = Math.min(...coldTimes.api);
-    const rawCold = Math.min(...coldTimes.raw);
-    line(`cold tiles z10–z18 (${sample.length} tiles, cache off) vs raw ST_AsMVT`, apiCold, rawCold, 'ms', '≤ 1.10×');
 
     // --- z16–z18 vs bare node:http + pg -------------------------------------------------------------
     const high = Array.from({ length: 300 }, () => tileAt(13.2 + 0.42 * rnd(), 50.35 + 0.27 * rnd(), 16 + Math.floor(rnd() * 3)));
@@ -217,33 +221,37 @@ export async function run(): Promise<void> {
     const bareRun = async () => {
       for (const t of high) await get(barePort, `/${t.z}/${t.x}/${t.y}.mvt`);
     };
-    await bareRun();
-    await apiRun(high, coldPort);
-    const apiHigh = Math.min(await timed(() => apiRun(high, coldPort)), await timed(() => apiRun(high, coldPort)));
-    const bareHigh = Math.min(await timed(bareRun), await timed(bareRun));
-    line(`cold tiles z16–z18 (${high.length} tiles) vs bare node:http + pg`, apiHigh, bareHigh, 'ms', '≤ 1.3×');
+    if (PARTS.has('high')) {
+      await bareRun();
+      await apiRun(high, coldPort);
+      const apiHigh = Math.min(await timed(() => apiRun(high, coldPort)), await timed(() => apiRun(high, coldPort)));
+      const bareHigh = Math.min(await timed(bareRun), await timed(bareRun));
+      line(`cold tiles z16–z18 (${high.length} tiles) vs bare node:http + pg`, apiHigh, bareHigh, 'ms', '≤ 1.3×');
+    }
 
     // --- warm tiles: wrk vs nginx with the same bytes ------------------------------------------
-    const warmCache = new TileCache();
-    const warm = createApp({ database, tileCache: warmCache, logger, rateLimit: { perMinute: 0 } }).listen(0, '127.0.0.1');
-    const warmPort = await new Promise<number>((r) => warm.once('listening', () => r((warm.address() as AddressInfo).port)));
-    cleanup.push(() => void warm.close());
-    const warmSet = high.slice(0, 100);
-    const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-    for (const t of warmSet) {
-      const body = await get(warmPort, `/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`);
-      mkdirSync(join(dir, 'www', String(t.z), String(t.x)), { recursive: true });
-      writeFileSync(join(dir, 'www', String(t.z), String(t.x), `${t.y}.mvt`), body);
-    }
-    const ours = await load(warmSet.map((t) => `http://127.0.0.1:${warmPort}/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`), 5);
-    console.log(`  warm tiles, ours: ${ours.rps.toFixed(0)} req/s, p50 ${ms1(ours.p50)} ms, p99 ${ms1(ours.p99)} ms, errors ${ours.errors} (16 connections)`);
-    const nginx = await startNginx(dir);
-    if (nginx) {
-      cleanup.push(() => void nginx.proc.kill('SIGTERM'));
-      const ref = await load(warmSet.map((t) => `http://127.0.0.1:${nginx.port}/${t.z}/${t.x}/${t.y}.mvt`), 5);
-      console.log(`  warm tiles, nginx: ${ref.rps.toFixed(0)} req/s, p50 ${ms1(ref.p50)} ms, p99 ${ms1(ref.p99)} ms, errors ${ref.errors}`);
-      line('warm tile throughput vs nginx from disk', ours.rps, ref.rps, 'req/s', '≥ 0.5×');
+    if (PARTS.has('warm')) {
+      const warmCache = new TileCache();
+      const warm = createApp({ database, tileCache: warmCache, logger, rateLimit: { perMinute: 0 } }).listen(0, '127.0.0.1');
+      const warmPort = await new Promise<number>((r) => warm.once('listening', () => r((warm.address() as AddressInfo).port)));
+      cleanup.push(() => void warm.close());
+      const warmSet = high.slice(0, 100);
+      const dir = mkdtempSync(join(tmpdir(), 'bench-nginx-'));
+      cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+      for (const t of warmSet) {
+        const body = await get(warmPort, `/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`);
+        mkdirSync(join(dir, 'www', String(t.z), String(t.x)), { recursive: true });
+        writeFileSync(join(dir, 'www', String(t.z), String(t.x), `${t.y}.mvt`), body);
+      }
+      const ours = await load(warmSet.map((t) => `http://127.0.0.1:${warmPort}/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`), 5);
+      console.log(`  warm tiles, ours: ${ours.rps.toFixed(0)} req/s, p50 ${ms1(ours.p50)} ms, p99 ${ms1(ours.p99)} ms, errors ${ours.errors} (16 connections)`);
+      const nginx = await startNginx(dir);
+      if (nginx) {
+        cleanup.push(() => void nginx.proc.kill('SIGTERM'));
+        const ref = await load(warmSet.map((t) => `http://127.0.0.1:${nginx.port}/${t.z}/${t.x}/${t.y}.mvt`), 5);
+        console.log(`  warm tiles, nginx: ${ref.rps.toFixed(0)} req/s, p50 ${ms1(ref.p50)} ms, p99 ${ms1(ref.p99)} ms, errors ${ref.errors}`);
+        line('warm tile throughput vs nginx from disk', ours.rps, ref.rps, 'req/s', '≥ 0.5×');
+      }
     }
 
     // --- items limit=1000 vs raw SQL aggregation --------------------------------------------------------
@@ -254,24 +262,28 @@ export async function run(): Promise<void> {
         'properties', json_build_object(${props}, 'obec_kod', t.municipality_code)) ORDER BY t.fid))::text AS fc
       FROM (SELECT * FROM layer_stanoviste_trideneho_odpadu ORDER BY fid LIMIT 1000) t`;
     const N = 30;
-    await get(coldPort, itemsPath);
-    await raw.query(rawItems);
-    const itemTimes = { api: [] as number[], raw: [] as number[] };
-    for (let i = 0; i < 2; i++) {
-      itemTimes.api.push(await timed(async () => {
-        for (let j = 0; j < N; j++) await get(coldPort, itemsPath);
-      }));
-      itemTimes.raw.push(await timed(async () => {
-        for (let j = 0; j < N; j++) await raw.query(rawItems);
-      }));
+    if (PARTS.has('items')) {
+      await get(coldPort, itemsPath);
+      await raw.query(rawItems);
+      const itemTimes = { api: [] as number[], raw: [] as number[] };
+      for (let i = 0; i < 2; i++) {
+        itemTimes.api.push(await timed(async () => {
+          for (let j = 0; j < N; j++) await get(coldPort, itemsPath);
+        }));
+        itemTimes.raw.push(await timed(async () => {
+          for (let j = 0; j < N; j++) await raw.query(rawItems);
+        }));
+      }
+      const apiItems = Math.min(...itemTimes.api);
+      const rawItemsMs = Math.min(...itemTimes.raw);
+      line(`items limit=1000 with numberMatched (${N}×) vs raw SQL GeoJSON`, apiItems, rawItemsMs, 'ms', '≤ 1.2×');
     }
-    const apiItems = Math.min(...itemTimes.api);
-    const rawItemsMs = Math.min(...itemTimes.raw);
-    line(`items limit=1000 with numberMatched (${N}×) vs raw SQL GeoJSON`, apiItems, rawItemsMs, 'ms', '≤ 1.2×');
-    const itemsLoad = await load(`http://127.0.0.1:${coldPort}${itemsPath}`, 5);
-    console.log(`  items limit=1000 at 16 connections: ${itemsLoad.rps.toFixed(1)} req/s, p50 ${ms1(itemsLoad.p50)} ms, p99 ${ms1(itemsLoad.p99)} ms, errors ${itemsLoad.errors}`);
-    const coldLoad = await load(high.slice(0, 200).map((t) => `http://127.0.0.1:${coldPort}/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`), 5);
-    console.log(`  cold tiles z16–z18 at 16 connections: ${coldLoad.rps.toFixed(0)} req/s, p50 ${ms1(coldLoad.p50)} ms, p99 ${ms1(coldLoad.p99)} ms, errors ${coldLoad.errors}`);
+    if (PARTS.has('load')) {
+      const itemsLoad = await load(`http://127.0.0.1:${coldPort}${itemsPath}`, 5);
+      console.log(`  items limit=1000 at 16 connections: ${itemsLoad.rps.toFixed(1)} req/s, p50 ${ms1(itemsLoad.p50)} ms, p99 ${ms1(itemsLoad.p99)} ms, errors ${itemsLoad.errors}`);
+      const coldLoad = await load(high.slice(0, 200).map((t) => `http://127.0.0.1:${coldPort}/api/tiles/${SITES}/${t.z}/${t.x}/${t.y}.mvt`), 5);
+      console.log(`  cold tiles z16–z18 at 16 connections: ${coldLoad.rps.toFixed(0)} req/s, p50 ${ms1(coldLoad.p50)} ms, p99 ${ms1(coldLoad.p99)} ms, errors ${coldLoad.errors}`);
+    }
   } finally {
     for (const c of cleanup.reverse()) await c();
     agent.destroy();

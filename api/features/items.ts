@@ -103,19 +103,19 @@ export async function queryItems(db: Kysely<any>, layer: LayerSchema, q: ItemsQu
   const keyRefs = keys.map((_, i) => sql.raw(`k${i}`));
   // PostgreSQL joins the page into one value, as bytes: the API forwards the Features without decoding
   // and re-encoding half a megabyte of UTF-8 per request. The keys of the first and last rows (for the
-  // cursors) ride along; row_number() OVER () numbers the rows in the order the sorted, limited subquery yields them
-  const [rows, count] = await Promise.all([
-    sql<{ features: Uint8Array | null; got: number; ends: [number, number, ...(string | null)[]][] | null }>`
+  // cursors) ride along; row_number() OVER () numbers the rows in the order the sorted, limited subquery yields them.
+  // numberMatched is counted in the same statement: one connection per request, which is what bounds
+  // throughput when many clients page at once
+  const rows = await sql<{ features: Uint8Array | null; got: number; matched: number; ends: [number, number, ...(string | null)[]][] | null }>`
       WITH page AS (
         SELECT p.*, row_number() OVER () AS rn, count(*) OVER () AS total FROM (
           SELECT t.fid, ${sql.join([...keyCols, sql`${featureJson(layer, q.crs ?? CRS84, q.properties ?? featureProperties(layer))} AS f`])}
           FROM ${t} t WHERE ${conjunction(pageConds)} ORDER BY ${orderBy(keys, back)} LIMIT ${q.limit + 1}) p)
       SELECT convert_to(string_agg(f, ',' ORDER BY rn ${sql.raw(back ? 'DESC' : 'ASC')}) FILTER (WHERE rn <= ${q.limit}), 'UTF8') AS features,
         count(*)::int AS got,
+        (SELECT count(*)::int FROM ${t} t WHERE ${conjunction(filters)}) AS matched,
         json_agg(json_build_array(${sql.join([sql`rn`, sql`fid`, ...keyRefs])}) ORDER BY rn) FILTER (WHERE rn = 1 OR rn = least(total, ${q.limit})) AS ends
-      FROM page`.execute(db),
-    sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t} t WHERE ${conjunction(filters)}`.execute(db),
-  ]);
+      FROM page`.execute(db);
   const r = rows.rows[0]!;
   const more = r.got > q.limit;
   const returned = Math.min(r.got, q.limit);
@@ -129,7 +129,7 @@ export async function queryItems(db: Kysely<any>, layer: LayerSchema, q: ItemsQu
   // walking forward, a previous page exists when we came from a cursor; walking back, the next one always does
   const next = back ? at(last, 'n') : more ? at(last, 'n') : undefined;
   const prev = back ? (more ? at(first, 'p') : undefined) : q.cursor ? at(first, 'p') : undefined;
-  return { featuresJson: r.features ?? new Uint8Array(0), numberReturned: returned, numberMatched: count.rows[0]!.n, next, prev };
+  return { featuresJson: r.features ?? new Uint8Array(0), numberReturned: returned, numberMatched: r.matched, next, prev };
 }
 
 export async function queryItem(db: Kysely<any>, layer: LayerSchema, fid: number, crs: ApiCrs = CRS84, properties?: FeatureProperty[]): Promise<string | undefined> {

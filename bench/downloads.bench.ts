@@ -9,6 +9,7 @@
  * Node child that loads only the writers and a pg connection, with a modest
  * heap (EXPORT_NODE_FLAGS), not a server with its caches.
  * Rate ratio = ogr2ogr time / our time (≥ 1: we are at least as fast).
+ * Each export runs BENCH_REPEAT times (default 3), ours and ogr2ogr alternating; times are medians.
  * Set BENCH_FEATURES=1000000 to check memory stays flat at a million; BENCH_FORMATS=geojson,csv to pick formats.
  */
 import { spawn } from 'node:child_process';
@@ -28,6 +29,13 @@ export const description = 'layer export per format (GeoJSON, CSV, GeoPackage, S
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const FEATURES = Number(process.env.BENCH_FEATURES ?? 100_000);
+/** runs of each export (ours and ogr2ogr alternating); the table shows medians */
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
 const LAYER = getLayer('stanoviste-trideneho-odpadu')!;
 const self = fileURLToPath(import.meta.url);
 
@@ -113,21 +121,37 @@ export async function run(): Promise<void> {
     const u = new URL(URL_);
     const pgConn = `PG:host=${u.hostname} port=${u.port || 5432} user=${decodeURIComponent(u.username)} dbname=${u.pathname.slice(1)} active_schema=${schema}`;
     console.log(`  ${features.toLocaleString('en')} point features, ${exportColumns(LAYER).length} columns; ours = child node process ${CHILD_FLAGS.join(' ')} (startup excluded from time), ogr2ogr = whole process`);
-    console.log('  ours MB = peak RSS of the process; Δ = above its RSS after loading the code and connecting (Node + tsx + modules)');
+    console.log(`  times: median of ${REPEAT} alternating runs; ours MB = highest peak RSS of the process; Δ = above its RSS after loading the code and connecting (Node + tsx + modules)`);
     console.log('  format      ours s   ogr2ogr s  rate ratio   ours MB (Δ)  ogr2ogr MB  RSS ratio   ours size  ogr size');
     const only = process.env.BENCH_FORMATS?.split(',');
     for (const f of FORMATS.filter((x) => !only || only.includes(x.id))) {
       const ours = join(work, `ours.${f.ext}`);
-      const r = await measured(process.execPath, [...CHILD_FLAGS, '--import', 'tsx', self, '--child', schema, f.id, ours]);
-      const reported = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number; baseMb: number; maxRssMb: number };
       const o = OGR[f.id];
       const theirs = join(work, `ogr.${o.ext}`);
-      const g = await measured('ogr2ogr', ['-f', o.driver, ...o.lco, theirs, pgConn, '-sql', ogrSql(f.id), '-nln', LAYER.id.replace(/-/g, '_')]);
-      const oursMb = Math.max(reported.maxRssMb, r.peakMb);
+      // ours and ogr2ogr alternate REPEAT times; medians of the times, the highest peaks (the machine is shared)
+      const oursMs: number[] = [];
+      const ogrMs: number[] = [];
+      let oursMb = 0;
+      let baseMb = 0;
+      let ogrMb = 0;
+      for (let i = 0; i < REPEAT; i++) {
+        rmSync(ours, { force: true });
+        const r = await measured(process.execPath, [...CHILD_FLAGS, '--import', 'tsx', self, '--child', schema, f.id, ours]);
+        const reported = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number; baseMb: number; maxRssMb: number };
+        rmSync(theirs, { force: true });
+        const g = await measured('ogr2ogr', ['-f', o.driver, ...o.lco, theirs, pgConn, '-sql', ogrSql(f.id), '-nln', LAYER.id.replace(/-/g, '_')]);
+        oursMs.push(reported.ms);
+        ogrMs.push(g.ms);
+        const peak = Math.max(reported.maxRssMb, r.peakMb);
+        if (peak > oursMb) [oursMb, baseMb] = [peak, reported.baseMb];
+        ogrMb = Math.max(ogrMb, g.peakMb);
+      }
+      const [ourS, ogrS] = [median(oursMs), median(ogrMs)];
       console.log(
-        `  ${f.id.padEnd(9)} ${(reported.ms / 1000).toFixed(2).padStart(7)} ${(g.ms / 1000).toFixed(2).padStart(10)} ${(g.ms / reported.ms).toFixed(2).padStart(10)}` +
-          ` ${oursMb.toFixed(0).padStart(7)} (${(oursMb - reported.baseMb).toFixed(0).padStart(3)}) ${g.peakMb.toFixed(0).padStart(11)} ${(oursMb / g.peakMb).toFixed(2).padStart(10)}` +
-          ` ${(statSync(ours).size / 1e6).toFixed(1).padStart(10)}MB ${(statSync(theirs).size / 1e6).toFixed(1).padStart(7)}MB`,
+        `  ${f.id.padEnd(9)} ${(ourS / 1000).toFixed(2).padStart(7)} ${(ogrS / 1000).toFixed(2).padStart(10)} ${(ogrS / ourS).toFixed(2).padStart(10)}` +
+          ` ${oursMb.toFixed(0).padStart(7)} (${(oursMb - baseMb).toFixed(0).padStart(3)}) ${ogrMb.toFixed(0).padStart(11)} ${(oursMb / ogrMb).toFixed(2).padStart(10)}` +
+          ` ${(statSync(ours).size / 1e6).toFixed(1).padStart(10)}MB ${(statSync(theirs).size / 1e6).toFixed(1).padStart(7)}MB` +
+          `   [ratios ${oursMs.map((m, i) => (ogrMs[i]! / m).toFixed(2)).join(' ')}]`,
       );
     }
   } finally {

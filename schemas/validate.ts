@@ -53,7 +53,8 @@ function coerceValue(attr: Attribute, raw: unknown, coerce: boolean): { value: A
       if (typeof raw !== 'string' && !(coerce && (typeof raw === 'number' || typeof raw === 'boolean')))
         return { error: `expected text, got ${typeof raw}` };
       const s = String(raw);
-      if (attr.maxLength !== undefined && [...s].length > attr.maxLength)
+      // UTF-16 units bound code points from above: count the latter only when the former exceed the limit
+      if (attr.maxLength !== undefined && s.length > attr.maxLength && [...s].length > attr.maxLength)
         return { error: `text longer than ${attr.maxLength} characters` };
       return { value: s };
     }

@@ -42,6 +42,16 @@ function contactPoint(g: Graph, ctx: CatalogContext): string {
   return c;
 }
 
+/**
+ * The publisher is the RPP IRI (DCAT-AP-CZ); DCAT-AP 3.0.0 wants a foaf:Agent there, and dct:publisher's own
+ * range (dct:Agent) does not make it one, so even a validator that loads the vocabularies needs the type stated.
+ */
+function publisher(g: Graph, s: string): void {
+  g.ref(s, iri('dct', 'publisher'), PUBLISHER.iri);
+  g.ref(PUBLISHER.iri, A, NS.foaf + 'Agent');
+  g.text(PUBLISHER.iri, iri('foaf', 'name'), PUBLISHER.name);
+}
+
 function hvd(g: Graph, s: string, withCategory: boolean): void {
   g.ref(s, iri('dcatap', 'applicableLegislation'), HVD_LEGISLATION);
   if (withCategory) g.ref(s, iri('dcatap', 'hvdCategory'), HVD_CATEGORY_GEOSPATIAL);
@@ -57,7 +67,7 @@ export function catalogGraph(ctx: CatalogContext, datasets: { iri: string }[]): 
     cs: 'Lokální katalog otevřených dat statutárního města Chomutov a obcí ORP Chomutov: pasporty, hranice obcí, územní plány a data čidel.',
     en: 'Local open data catalogue of the City of Chomutov and the municipalities of ORP Chomutov: pasports, municipal boundaries, land-use plans and sensor data.',
   });
-  g.ref(c, iri('dct', 'publisher'), PUBLISHER.iri);
+  publisher(g, c);
   g.ref(c, iri('foaf', 'homepage'), `${ctx.base}/data`);
   g.ref(c, iri('dcat', 'contactPoint'), contactPoint(g, ctx));
   for (const d of datasets) g.ref(c, iri('dcat', 'dataset'), d.iri);
@@ -73,7 +83,7 @@ export function datasetGraph(ctx: CatalogContext, d: DatasetRecord, services: Se
   g.text(s, iri('dct', 'description'), d.description);
   for (const k of d.keywords.cs) g.add(s, iri('dcat', 'keyword'), literal(k, 'cs'));
   for (const k of d.keywords.en) g.add(s, iri('dcat', 'keyword'), literal(k, 'en'));
-  g.ref(s, iri('dct', 'publisher'), PUBLISHER.iri);
+  publisher(g, s);
   for (const t of d.euThemes) g.ref(s, iri('dcat', 'theme'), EU.theme + t);
   g.ref(s, iri('dct', 'accrualPeriodicity'), EU.frequency + d.frequency);
   for (const m of d.municipalities) g.ref(s, iri('dct', 'spatial'), RUIAN_OBEC + m);
@@ -136,7 +146,7 @@ function serviceInto(g: Graph, ctx: CatalogContext, svc: ServiceRecord, isHvd: b
   g.text(s, iri('dct', 'title'), svc.title);
   g.ref(s, iri('dcat', 'endpointURL'), svc.endpointUrl);
   g.ref(s, iri('dcat', 'endpointDescription'), svc.endpointDescription);
-  g.ref(s, iri('dct', 'publisher'), PUBLISHER.iri);
+  publisher(g, s);
   g.ref(s, iri('dcat', 'contactPoint'), contactPoint(g, ctx));
   g.ref(s, iri('foaf', 'page'), svc.page);
   for (const d of serves) g.ref(s, iri('dcat', 'servesDataset'), d);

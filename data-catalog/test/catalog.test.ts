@@ -16,7 +16,7 @@ import { seedIfEmpty } from '../../etl/seed.ts';
 import { recordChange } from '../../sql/changes.ts';
 import { createApp } from '../../api/app.ts';
 import { layers } from '../../schemas/index.ts';
-import { localDocumentLoader, OFN_CONTEXT_IRI } from '../serialize.ts';
+import { LOCAL_CONTEXT, localDocumentLoader, OFN_CONTEXT_IRI } from '../serialize.ts';
 import { registerDataset, unregisterDataset } from '../registry.ts';
 import { HVD_LEGISLATION, NS } from '../vocab.ts';
 
@@ -39,6 +39,24 @@ async function validate(quads: Quad[]) {
   const report = await new SHACLValidator(shapes, { factory: rdf }).validate(data);
   return { conforms: report.conforms, messages: report.results.map((r) => `${r.focusNode?.value} ${r.path?.value}: ${r.message.map((m) => m.value).join('; ')}`) };
 }
+
+/**
+ * SHA-256 of the OFN DCAT-AP-CZ 2024-05-28 context (datagov-cz/otevrene-formalni-normy, commit 4899626b,
+ * kontexty/rozhraní-katalogů-otevřených-dat.jsonld) in a layout-free form: term -> definition, keys sorted.
+ * NKOD expands our documents with that file, so a term we compact with must mean the same there.
+ */
+const OFN_CONTEXT_SHA256 = 'c3c692e2c7069fea81b8f5d1b4abf62a193c85596055719e0c20a3062a78966e';
+function contextDigest(ctx: Record<string, unknown>): string {
+  const canonical = Object.keys(ctx).sort().map((k) => {
+    const v = ctx[k];
+    return [k, v && typeof v === 'object' ? Object.keys(v).sort().map((x) => [x, (v as Record<string, unknown>)[x]]) : v];
+  });
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+it('compacts with exactly the terms of the official OFN context', () => {
+  expect(contextDigest(LOCAL_CONTEXT['@context'])).toBe(OFN_CONTEXT_SHA256);
+});
 
 describe.each(testBackends())('DCAT-AP-CZ catalogue on %s', (backend) => {
   let database: Database;
@@ -102,6 +120,14 @@ describe.each(testBackends())('DCAT-AP-CZ catalogue on %s', (backend) => {
     expect(broken.conforms).toBe(false);
     const hvdDist = all.find((q) => q.predicate.value === NS.dcatap + 'applicableLegislation' && q.subject.value.includes('#distribuce-'))!;
     expect((await validate(all.filter((q) => q !== hvdDist))).conforms).toBe(false);
+    // … so do an untyped publisher (DCAT-AP 3.0.0: foaf:Agent), a listed IRI no document describes,
+    // and an HVD distribution reached through a data service that is not HVD-marked
+    const agent = (q: Quad) => q.predicate.value === NS.rdf + 'type' && q.object.value === NS.foaf + 'Agent';
+    expect((await validate(all.filter((q) => !agent(q)))).conforms).toBe(false);
+    const series = `${BASE}/api/catalog/series/stanoviste-trideneho-odpadu`;
+    expect((await validate(all.filter((q) => !(q.subject.value === series && q.predicate.value === NS.rdf + 'type')))).conforms).toBe(false);
+    const svcLegislation = (q: Quad) => q.subject.value === `${BASE}/api/catalog/services/tiles` && q.predicate.value === NS.dcatap + 'applicableLegislation';
+    expect((await validate(all.filter((q) => !svcLegislation(q)))).conforms).toBe(false);
   }, 120_000);
 
   it('declares byte size and SHA-256 of the files the download URLs serve', async () => {

@@ -1,5 +1,5 @@
 import type { LayerSchema, Localized, Theme } from '../schemas/index.ts';
-import { TERMS, type EuFrequency, type EuTheme } from './vocab.ts';
+import { TERMS, type EuFrequency, type EuTheme, type HvdCategory } from './vocab.ts';
 
 /** The four fields of the Czech terms of use (pu:specifikace) as IRIs. */
 export interface TermsOfUse {
@@ -20,8 +20,8 @@ export const OPEN_TERMS: TermsOfUse = {
 export interface DatasetMetadata {
   euThemes: EuTheme[];
   frequency: EuFrequency;
-  /** a geospatial High-Value Dataset under Regulation (EU) 2023/138 */
-  hvd: boolean;
+  /** the High-Value Dataset sub-category under Regulation (EU) 2023/138; null: not a High-Value Dataset */
+  hvd: HvdCategory | null;
   terms: TermsOfUse;
   /** extra keywords on top of the schema's */
   keywords?: { cs: string[]; en: string[] };
@@ -30,14 +30,17 @@ export interface DatasetMetadata {
 }
 
 /** Defaults by the schema's theme, so a layer added to schemas/ is catalogued sensibly without an override. */
-const BY_THEME: Record<Theme, Pick<DatasetMetadata, 'euThemes' | 'frequency'>> = {
-  boundaries: { euThemes: ['REGI', 'GOVE'], frequency: 'ANNUAL' },
-  infrastructure: { euThemes: ['REGI', 'TRAN'], frequency: 'ANNUAL' },
-  greenery: { euThemes: ['ENVI', 'REGI'], frequency: 'ANNUAL' },
-  waste: { euThemes: ['ENVI', 'REGI'], frequency: 'ANNUAL' },
-  landuse: { euThemes: ['REGI', 'ENVI'], frequency: 'IRREG' },
-  sensors: { euThemes: ['ENVI', 'TECH'], frequency: 'DAILY' },
-  'public-information': { euThemes: ['GOVE', 'REGI'], frequency: 'MONTHLY' },
+// The regulation's annex lists administrative units, land use and environmental monitoring facilities
+// (and transport networks, see the roads override); local pasports such as trees, benches or graves are
+// not among its datasets, so they are open data without the HVD marking.
+const BY_THEME: Record<Theme, Pick<DatasetMetadata, 'euThemes' | 'frequency' | 'hvd'>> = {
+  boundaries: { euThemes: ['REGI', 'GOVE'], frequency: 'ANNUAL', hvd: 'administrativeUnits' },
+  infrastructure: { euThemes: ['REGI', 'TRAN'], frequency: 'ANNUAL', hvd: null },
+  greenery: { euThemes: ['ENVI', 'REGI'], frequency: 'ANNUAL', hvd: null },
+  waste: { euThemes: ['ENVI', 'REGI'], frequency: 'ANNUAL', hvd: null },
+  landuse: { euThemes: ['REGI', 'ENVI'], frequency: 'IRREG', hvd: 'landUse' },
+  sensors: { euThemes: ['ENVI', 'TECH'], frequency: 'DAILY', hvd: 'environmentalMonitoring' },
+  'public-information': { euThemes: ['GOVE', 'REGI'], frequency: 'MONTHLY', hvd: null },
 };
 
 /** Per-layer overrides, keyed by layer id. */
@@ -47,6 +50,7 @@ const OVERRIDES: Record<string, Partial<DatasetMetadata>> = {
     frequency: 'ANNUAL',
     keywords: { cs: ['územní členění'], en: ['administrative units'] },
   },
+  komunikace: { hvd: 'transportNetworks' },
   'stanoviste-trideneho-odpadu': {
     frequency: 'MONTHLY',
     keywords: { cs: ['životní prostředí'], en: ['environment'] },
@@ -56,7 +60,6 @@ const OVERRIDES: Record<string, Partial<DatasetMetadata>> = {
 export function datasetMetadata(layer: LayerSchema): DatasetMetadata {
   return {
     ...BY_THEME[layer.theme],
-    hvd: true,
     terms: OPEN_TERMS,
     seriesByMunicipality: layer.perMunicipality,
     ...OVERRIDES[layer.id],

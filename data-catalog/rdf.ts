@@ -1,7 +1,7 @@
 import { DataFactory, Store, type Quad } from 'n3';
 import { PUBLISHER } from './publisher.ts';
 import { catalogIri, contactIri, type CatalogContext, type DatasetRecord, type ServiceRecord } from './records.ts';
-import { EU, HVD_CATEGORY_GEOSPATIAL, HVD_LEGISLATION, NS, RUIAN_OBEC } from './vocab.ts';
+import { EU, HVD_CATEGORIES, HVD_LEGISLATION, NS, RUIAN_OBEC, type HvdCategory } from './vocab.ts';
 import type { Localized } from '../schemas/index.ts';
 
 const { namedNode, literal, quad } = DataFactory;
@@ -52,9 +52,10 @@ function publisher(g: Graph, s: string): void {
   g.text(PUBLISHER.iri, iri('foaf', 'name'), PUBLISHER.name);
 }
 
-function hvd(g: Graph, s: string, withCategory: boolean): void {
+/** HVD marking: the legislation, and on datasets and data services their sub-categories (none on distributions). */
+function hvd(g: Graph, s: string, categories: readonly HvdCategory[]): void {
   g.ref(s, iri('dcatap', 'applicableLegislation'), HVD_LEGISLATION);
-  if (withCategory) g.ref(s, iri('dcatap', 'hvdCategory'), HVD_CATEGORY_GEOSPATIAL);
+  for (const c of categories) g.ref(s, iri('dcatap', 'hvdCategory'), HVD_CATEGORIES[c].iri);
 }
 
 /** The catalogue document: the catalogue and the IRIs of its datasets and series. */
@@ -99,7 +100,7 @@ export function datasetGraph(ctx: CatalogContext, d: DatasetRecord, services: Se
   if (d.page) g.ref(s, iri('foaf', 'page'), d.page);
   if (d.conformsTo) g.ref(s, iri('dct', 'conformsTo'), d.conformsTo);
   if (d.inSeries) g.ref(s, iri('dcat', 'inSeries'), d.inSeries);
-  if (d.hvd) hvd(g, s, true);
+  if (d.hvd) hvd(g, s, [d.hvd]);
 
   const usedServices = new Set<string>();
   for (const dist of d.distributions) {
@@ -127,7 +128,7 @@ export function datasetGraph(ctx: CatalogContext, d: DatasetRecord, services: Se
     g.ref(pu, iri('pu', 'databáze-jako-autorské-dílo'), d.terms.authorDatabase);
     g.ref(pu, iri('pu', 'databáze-chráněná-zvláštními-právy'), d.terms.specialDatabaseRight);
     g.ref(pu, iri('pu', 'osobní-údaje'), d.terms.personalData);
-    if (d.hvd) hvd(g, x, false);
+    if (d.hvd) hvd(g, x, []);
     if (dist.service) {
       const svc = services.find((v) => v.id === dist.service);
       if (svc) {
@@ -136,11 +137,11 @@ export function datasetGraph(ctx: CatalogContext, d: DatasetRecord, services: Se
       }
     }
   }
-  for (const svc of services) if (usedServices.has(svc.id)) serviceInto(g, ctx, svc, d.hvd, [d.iri]);
+  for (const svc of services) if (usedServices.has(svc.id)) serviceInto(g, ctx, svc, d.hvd ? [d.hvd] : [], [d.iri]);
   return g.store;
 }
 
-function serviceInto(g: Graph, ctx: CatalogContext, svc: ServiceRecord, isHvd: boolean, serves: string[]): void {
+function serviceInto(g: Graph, ctx: CatalogContext, svc: ServiceRecord, hvdCategories: readonly HvdCategory[], serves: string[]): void {
   const s = svc.iri;
   g.ref(s, A, NS.dcat + 'DataService');
   g.text(s, iri('dct', 'title'), svc.title);
@@ -150,13 +151,13 @@ function serviceInto(g: Graph, ctx: CatalogContext, svc: ServiceRecord, isHvd: b
   g.ref(s, iri('dcat', 'contactPoint'), contactPoint(g, ctx));
   g.ref(s, iri('foaf', 'page'), svc.page);
   for (const d of serves) g.ref(s, iri('dcat', 'servesDataset'), d);
-  if (isHvd) hvd(g, s, true);
+  if (hvdCategories.length) hvd(g, s, hvdCategories);
 }
 
-/** A data service document (the OGC API, the tile service) with every dataset it serves. */
-export function serviceGraph(ctx: CatalogContext, svc: ServiceRecord, isHvd: boolean): Store {
+/** A data service document (the OGC API, the tile service) with every dataset it serves and their HVD sub-categories. */
+export function serviceGraph(ctx: CatalogContext, svc: ServiceRecord, hvdCategories: readonly HvdCategory[]): Store {
   const g = new Graph();
-  serviceInto(g, ctx, svc, isHvd, svc.serves);
+  serviceInto(g, ctx, svc, hvdCategories, svc.serves);
   return g.store;
 }
 

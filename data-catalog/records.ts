@@ -1,6 +1,6 @@
 import type { Localized } from '../schemas/index.ts';
 import type { TermsOfUse } from './metadata.ts';
-import type { EuFrequency, EuTheme } from './vocab.ts';
+import type { EuFrequency, EuTheme, HvdCategory } from './vocab.ts';
 
 /** What the RDF builder needs, already resolved from schemas/, data-catalog metadata and the database. */
 export type ServiceId = 'features' | 'tiles';
@@ -29,7 +29,8 @@ export interface DatasetRecord {
   municipalities: number[];
   temporal?: { start?: string; end?: string };
   modified: Date;
-  hvd: boolean;
+  /** High-Value Dataset sub-category (data-catalog/vocab.ts), or null */
+  hvd: HvdCategory | null;
   terms: TermsOfUse;
   conformsTo?: string;
   /** documentation page (the portal's dataset page) */

@@ -1,6 +1,6 @@
 import type { Localized } from '../schemas/index.ts';
 import type { TermsOfUse } from './metadata.ts';
-import type { EuFrequency, EuTheme } from './vocab.ts';
+import type { EuFrequency, EuTheme , HvdCategory } from './vocab.ts';
 
 /**
  * Datasets that are not a layer of `schemas/` (e.g. sensor observations with a
@@ -34,7 +34,8 @@ export interface ExtraDataset {
   municipalities: () => Promise<number[]>;
   modified: () => Promise<Date>;
   temporal?: () => Promise<{ start?: string; end?: string } | undefined>;
-  hvd?: boolean;
+  /** High-Value Dataset sub-category (data-catalog/vocab.ts) */
+  hvd?: HvdCategory;
   terms?: TermsOfUse;
   /** IRI of the schema or specification the data conforms to */
   conformsTo?: string;

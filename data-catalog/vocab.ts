@@ -18,9 +18,24 @@ export const EU = {
   iana: 'http://www.iana.org/assignments/media-types/',
 } as const;
 
-/** Implementing Regulation (EU) 2023/138 (High-Value Datasets) and its "Geospatial" category. */
+/** Implementing Regulation (EU) 2023/138 (High-Value Datasets). */
 export const HVD_LEGISLATION = 'http://data.europa.eu/eli/reg_impl/2023/138/oj';
-export const HVD_CATEGORY_GEOSPATIAL = 'http://data.europa.eu/bna/c_ac64a52d';
+
+/**
+ * The sub-categories of the regulation's annex (EU vocabulary "High-value dataset categories") that
+ * our layers fall under. A record names the sub-category, not one of the six top-level categories:
+ * NKOD's LKOD validator rejects those.
+ */
+export const HVD_CATEGORIES = {
+  administrativeUnits: { iri: 'http://data.europa.eu/bna/c_9427236f', label: { cs: 'Geoprostorové údaje – správní jednotky', en: 'Geospatial – administrative units' } },
+  landUse: { iri: 'http://data.europa.eu/bna/c_ad9ae929', label: { cs: 'Pozorování Země a životní prostředí – využití území', en: 'Earth observation and environment – land use' } },
+  environmentalMonitoring: {
+    iri: 'http://data.europa.eu/bna/c_7b8fbb64',
+    label: { cs: 'Pozorování Země a životní prostředí – zařízení pro monitorování životního prostředí', en: 'Earth observation and environment – environmental monitoring facilities' },
+  },
+  transportNetworks: { iri: 'http://data.europa.eu/bna/c_4b74ea13', label: { cs: 'Mobilita – dopravní sítě', en: 'Mobility – transport networks' } },
+} as const;
+export type HvdCategory = keyof typeof HVD_CATEGORIES;
 
 export const RUIAN_OBEC = 'https://linked.cuzk.cz/resource/ruian/obec/';
 

@@ -184,7 +184,7 @@ export async function extraDataset(ctx: CatalogContext, x: ExtraDataset): Promis
     municipalities: await x.municipalities(),
     temporal: await x.temporal?.(),
     modified: await x.modified(),
-    hvd: x.hvd ?? false,
+    hvd: x.hvd ?? null,
     terms: x.terms ?? datasetMetadata(publicLayers()[0]!).terms,
     conformsTo: x.conformsTo,
     page: `${ctx.base}/data/${x.id}`,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { LayerSchema, Localized } from '../../schemas/index.ts';
 import { datasetKeywords, datasetMetadata, EU_THEME_LABELS, FREQUENCY_LABELS } from '../../data-catalog/metadata.ts';
-import { FREQUENCY_MAX_AGE_DAYS } from '../../data-catalog/vocab.ts';
+import { FREQUENCY_MAX_AGE_DAYS, HVD_CATEGORIES } from '../../data-catalog/vocab.ts';
 import { FORMATS } from '../downloads/formats.ts';
 import type { DownloadCache, ExportFile } from '../downloads/cache.ts';
 import { layerFacts, type LayerFacts } from './facts.ts';
@@ -19,7 +19,8 @@ export interface PortalDataset {
   featureCount: number;
   geometryType: string;
   perMunicipality: boolean;
-  hvd: boolean;
+  /** the High-Value Dataset sub-category's label, or null */
+  hvd: Localized | null;
   source?: Localized;
   downloads: { format: string; label: string; mediaType: string; url: string; bytes?: number; sha256?: string }[];
   lastImport?: { runId: number; source: string; finishedAt: string; read: number; inserted: number; updated: number; deleted: number; rejected: number; warnings: number };
@@ -61,7 +62,7 @@ export async function portalDataset(
     featureCount: facts.featureCount,
     geometryType: layer.geometryType,
     perMunicipality: layer.perMunicipality,
-    hvd: meta.hvd,
+    hvd: meta.hvd ? HVD_CATEGORIES[meta.hvd].label : null,
     source: layer.source,
     downloads,
     lastImport: last && { runId: last.id, source: last.source, finishedAt: last.finishedAt.toISOString(), read: last.read, inserted: last.inserted, updated: last.updated, deleted: last.deleted, rejected: last.rejected, warnings: last.warnings },

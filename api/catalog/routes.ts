@@ -113,8 +113,8 @@ export function catalogRoutes(opts: CatalogOptions): Router {
     const serves = publicLayers().map((l) => datasetIri(cctx, l.id));
     const svc = services(cctx, serves).find((s) => s.id === (name as ServiceId));
     if (!svc) throw new NotFound(`no data service "${name.slice(0, 40)}"`);
-    const anyHvd = publicLayers().some((l) => datasetMetadata(l).hvd);
-    await respond(ctx, serviceGraph(cctx, svc, anyHvd), svc.iri, syntax, new Date(0));
+    const hvdCategories = [...new Set(publicLayers().flatMap((l) => datasetMetadata(l).hvd ?? []))];
+    await respond(ctx, serviceGraph(cctx, svc, hvdCategories), svc.iri, syntax, new Date(0));
   });
 
   router.get('/api/catalog/schemas/:name', (ctx: Context) => {

@@ -18,7 +18,7 @@ import { createApp } from '../../api/app.ts';
 import { layers } from '../../schemas/index.ts';
 import { LOCAL_CONTEXT, localDocumentLoader, OFN_CONTEXT_IRI } from '../serialize.ts';
 import { registerDataset, unregisterDataset } from '../registry.ts';
-import { HVD_LEGISLATION, NS } from '../vocab.ts';
+import { HVD_CATEGORIES, HVD_LEGISLATION, NS } from '../vocab.ts';
 
 const BASE = 'https://geoportal.example.cz';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -154,7 +154,14 @@ describe.each(testBackends())('DCAT-AP-CZ catalogue on %s', (backend) => {
     const store = new Store(all);
     const ds = `${BASE}/api/catalog/datasets/obce`;
     expect(store.getObjects(ds, NS.dcatap + 'applicableLegislation', null).map((o) => o.value)).toEqual([HVD_LEGISLATION]);
-    expect(store.getObjects(ds, NS.dcatap + 'hvdCategory', null).map((o) => o.value)).toEqual(['http://data.europa.eu/bna/c_ac64a52d']);
+    // a sub-category of the annex (administrative units), never one of the six top-level categories NKOD refuses
+    expect(store.getObjects(ds, NS.dcatap + 'hvdCategory', null).map((o) => o.value)).toEqual([HVD_CATEGORIES.administrativeUnits.iri]);
+    const used = new Set(store.getObjects(null, NS.dcatap + 'hvdCategory', null).map((o) => o.value));
+    expect([...used].sort()).toEqual(Object.values(HVD_CATEGORIES).map((c) => c.iri).sort());
+    // local pasports such as trees are open data, but not High-Value Datasets under the regulation
+    const trees = store.getSubjects(null, null, null).filter((s) => /\/(datasets|series)\/stromy(-|$)/.test(s.value));
+    expect(trees.length).toBeGreaterThan(0);
+    for (const t of trees) expect(store.getObjects(t, NS.dcatap + 'applicableLegislation', null)).toEqual([]);
     const svc = `${BASE}/api/catalog/services/features`;
     expect(store.getObjects(svc, NS.dcat + 'contactPoint', null)).toHaveLength(1);
     expect(store.getObjects(svc, NS.foaf + 'page', null)).toHaveLength(1);
@@ -192,7 +199,6 @@ describe.each(testBackends())('DCAT-AP-CZ catalogue on %s', (backend) => {
       municipalities: async () => [562971],
       modified: async () => new Date('2026-01-02T00:00:00Z'),
       temporal: async () => ({ start: '2026-01-01' }),
-      hvd: false,
       distributions: [{ id: 'csv', title: { cs: 'Denní CSV', en: 'Daily CSV' }, path: '/api/sensors/daily.csv', mediaType: 'text/csv', euFileType: 'CSV', file: async () => ({ bytes: 10, sha256: 'a'.repeat(64) }) }],
     });
     try {

@@ -14,7 +14,7 @@ function ds(id: string, over: Partial<PortalDataset>): PortalDataset {
     featureCount: 1,
     geometryType: 'Point',
     perMunicipality: true,
-    hvd: true,
+    hvd: { cs: 'Geoprostorové údaje – správní jednotky', en: 'Geospatial – administrative units' },
     downloads: [{ format: 'csv', label: 'CSV', mediaType: 'text/csv', url: '/x.csv' }],
     stale: false,
     catalogIri: 'https://x/' + id,

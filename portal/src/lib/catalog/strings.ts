@@ -45,7 +45,7 @@ const S = {
     cs: 'Data neobsahují autorská díla ani osobní údaje, nejsou autorskoprávně chráněnou databází ani chráněna zvláštním právem pořizovatele databáze: lze je volně užívat.',
     en: 'The data contain no copyrighted works and no personal data, are not a copyrighted database and carry no sui generis database right: free to use.',
   },
-  hvd: { cs: 'Datová sada s vysokou hodnotou (nařízení EU 2023/138, geoprostorová data).', en: 'High-value dataset (Regulation (EU) 2023/138, geospatial).' },
+  hvd: { cs: 'Datová sada s vysokou hodnotou (prováděcí nařízení EU 2023/138), kategorie:', en: 'High-value dataset (Implementing Regulation (EU) 2023/138), category:' },
   quality: { cs: 'Kvalita dat', en: 'Data quality' },
   lastImport: { cs: 'Poslední úspěšný import', en: 'Last successful import' },
   source: { cs: 'Zdroj', en: 'Source' },

@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import accepts from 'accepts';
 import fresh from 'fresh';
 import type { Logger } from 'pino';
-import { getLayer, type LayerSchema } from '../../schemas/index.ts';
+import type { LayerSchema } from '../../schemas/index.ts';
 import { canRead } from '../auth/principal.ts';
 import type { CachedTile } from '../cache/tile-cache.ts';
 import { EXPOSED_HEADERS } from '../middleware/cors.ts';
 import { TooManyRequests, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
 import { problemBody } from '../problem.ts';
-import { TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
+import { parseTile, resolveLayers, TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
 import type { TileCoord } from './tile-query.ts';
 
 /** `/api/tiles/{ids}/{z}/{x}/{y}.mvt`, ids as the layer registry spells them; anything else goes to Koa */
@@ -45,18 +45,17 @@ export function tileFastPath(o: TileFastPathOptions): FastHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const m = TILE_URL.exec(req.url ?? '');
     if (!m) return false;
-    const requested: LayerSchema[] = [];
-    for (const id of m[1]!.split(',')) {
-      const l = getLayer(id);
-      if (!l || !canRead(undefined, l) || l.public === false) return false;
-      requested.push(l);
+    let requested: LayerSchema[];
+    let t: TileCoord;
+    try {
+      // no principal here: unknown ids and bad coordinates go to Koa, which answers them with a problem
+      requested = resolveLayers(m[1]!);
+      t = parseTile(m[2]!, m[3]!, m[4]!);
+    } catch {
+      return false;
     }
-    const z = Number(m[2]);
-    const x = Number(m[3]);
-    const y = Number(m[4]);
-    const n = 2 ** z;
-    if (z > 24 || x >= n || y >= n || requested.length > 20) return false;
-    return answer(o, req, res, requested, { z, x, y });
+    if (!requested.every((l) => canRead(undefined, l))) return false;
+    return answer(o, req, res, requested, t);
   };
 }
 

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { sql, type Kysely } from 'kysely';
 import { HttpProblem, NotFound } from '../problem.ts';
@@ -29,6 +30,25 @@ async function startSession(ctx: Context, db: Kysely<any>, cfg: AuthConfig, user
   return s.csrfToken;
 }
 
+/** The key of an address in login_throttle: normalised as findUserByEmail compares, then hashed. */
+function addressKey(email: string): string {
+  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+}
+
+async function unknownAddressLock(db: Kysely<any>, email: string): Promise<Date | null> {
+  const r = await sql<{ locked_until: Date | null }>`SELECT locked_until FROM login_throttle WHERE email_hash = ${addressKey(email)}`.execute(db);
+  return r.rows[0]?.locked_until ?? null;
+}
+
+/** Same counting and lockout as an account's failed_logins; entries a day without failures are forgotten. */
+async function countUnknownAddressFailure(db: Kysely<any>, email: string, cfg: AuthConfig): Promise<void> {
+  await sql`INSERT INTO login_throttle AS t (email_hash, failed_logins, locked_until)
+      VALUES (${addressKey(email)}, 1, CASE WHEN 1 >= ${cfg.maxFailedLogins} THEN now() + make_interval(secs => ${cfg.lockoutSeconds}) END)
+    ON CONFLICT (email_hash) DO UPDATE SET failed_logins = t.failed_logins + 1, last_failed_at = now(),
+      locked_until = CASE WHEN t.failed_logins + 1 >= ${cfg.maxFailedLogins} THEN now() + make_interval(secs => ${cfg.lockoutSeconds}) ELSE t.locked_until END`.execute(db);
+  await sql`DELETE FROM login_throttle WHERE last_failed_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())`.execute(db);
+}
+
 export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
   const router = new Router();
   const limiter = new RateLimiter(cfg.loginRateLimit, cfg.loginRateWindowSeconds * 1000);
@@ -43,8 +63,10 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     if (!isObject(body) || typeof body.email !== 'string' || typeof body.password !== 'string')
       throw new HttpProblem(400, 'Bad Request', 'send {"email": …, "password": …}');
     const user = await findUserByEmail(db, body.email);
-    if (user?.locked_until && new Date(user.locked_until) > new Date()) {
-      const seconds = Math.ceil((new Date(user.locked_until).getTime() - Date.now()) / 1000);
+    // an address without an account is throttled like one with (login_throttle), so a 429 tells nothing
+    const lockedUntil = user ? user.locked_until : await unknownAddressLock(db, body.email);
+    if (lockedUntil && new Date(lockedUntil) > new Date()) {
+      const seconds = Math.ceil((new Date(lockedUntil).getTime() - Date.now()) / 1000);
       ctx.set('Retry-After', String(seconds));
       throw new TooManyRequests('the account is temporarily locked after repeated failed sign-ins', seconds);
     }
@@ -54,6 +76,7 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
         await sql`UPDATE app_user SET failed_logins = failed_logins + 1,
             locked_until = CASE WHEN failed_logins + 1 >= ${cfg.maxFailedLogins} THEN now() + make_interval(secs => ${cfg.lockoutSeconds}) ELSE locked_until END
           WHERE id = ${user.id}`.execute(db);
+      else await countUnknownAddressFailure(db, body.email, cfg);
       throw new Unauthorized('wrong e-mail or password');
     }
     await sql`UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ${user.id}`.execute(db);

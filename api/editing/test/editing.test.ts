@@ -85,6 +85,7 @@ describe.each(testBackends())('editing, accounts and history on %s', (backend) =
     await createUser(db, 'odbor@chomutov.test', PASSWORD, { role: 'department_editor', layers: ['obce'] });
     await createUser(db, 'ctenar@chomutov.test', PASSWORD, { role: 'reader' });
     await createUser(db, 'lockme@chomutov.test', PASSWORD, { role: 'reader' });
+    await createUser(db, 'zamek@chomutov.test', PASSWORD, { role: 'reader' });
     dataDir = mkdtempSync(join(tmpdir(), 'geoportal-att-'));
     server = createApp({ database, dataDir, auth: { ...DEFAULT_AUTH, loginRateLimit: 1000 } }).listen(0);
   }, 120_000);
@@ -354,6 +355,24 @@ describe.each(testBackends())('editing, accounts and history on %s', (backend) =
     } finally {
       strict.close();
     }
+  });
+
+  it('locks an address without an account exactly as an account, so the lockout does not reveal which addresses exist', async () => {
+    const tries = (email: string) => api().post('/api/auth/login').send({ email, password: 'špatně' });
+    const statuses = { known: [] as number[], unknown: [] as number[] };
+    for (let i = 0; i <= DEFAULT_AUTH.maxFailedLogins; i++) {
+      statuses.known.push((await tries('zamek@chomutov.test')).status);
+      statuses.unknown.push((await tries('Nikdo.Neexistuje@Chomutov.test ')).status);
+    }
+    expect(statuses.unknown).toEqual(statuses.known);
+    expect(statuses.unknown.at(-1)).toBe(429);
+    const known = await tries('zamek@chomutov.test');
+    const unknown = await tries('nikdo.neexistuje@chomutov.test');
+    expect(unknown.body.detail).toBe(known.body.detail);
+    expect(Number(unknown.headers['retry-after'])).toBeGreaterThan(0);
+    // the submitted address is not kept, only its hash
+    const kept = await sql<{ n: number }>`SELECT count(*)::int AS n FROM login_throttle WHERE email_hash LIKE '%@%'`.execute(database.db);
+    expect(kept.rows[0]!.n).toBe(0);
   });
 
   it('lets administrators manage users; others may not', async () => {

@@ -24,6 +24,7 @@ import { getLayer, tableName } from '../schemas/index.ts';
 import { FORMATS, getFormat, type FormatId } from '../api/downloads/formats.ts';
 import { exportColumns } from '../api/downloads/rows.ts';
 import { WRITERS } from '../api/downloads/cache.ts';
+import { copyExportSource } from '../api/downloads/source.ts';
 
 export const description = 'layer export per format (GeoJSON, CSV, GeoPackage, Shapefile zip, FlatGeobuf) vs ogr2ogr from the same PostGIS table: rate and peak RSS';
 
@@ -90,12 +91,13 @@ function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.
 
 /** Child mode: one export with our writer; prints its own export time (startup excluded) and VmHWM. */
 async function child(schema: string, format: FormatId, out: string): Promise<void> {
-  const database = await openDatabase({ databaseUrl: URL_, searchPath: schema, poolSize: 1 });
+  // what the product runs on PostgreSQL: binary COPY on a connection of the source's own
+  const source = copyExportSource(URL_, schema);
   const baseMb = process.resourceUsage().maxRSS / 1024;
   const t0 = performance.now();
-  await WRITERS[format](database.db, LAYER, {}, out);
+  await WRITERS[format](source, LAYER, {}, out);
   const ms = performance.now() - t0;
-  await database.close();
+  await source.close!();
   console.log(JSON.stringify({ ms, baseMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
 }
 

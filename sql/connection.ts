@@ -14,6 +14,8 @@ export interface Database {
   canEncodeMvt: boolean;
   /** the URL the database was opened with (postgres) or its data directory (pglite) */
   location: string;
+  /** PostgreSQL only: the unredacted URL and schema, for code that opens connections of its own (download COPY) */
+  connection?: { url: string; searchPath?: string };
   /** LISTEN on a channel; resolves to an unsubscribe function */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -107,7 +109,7 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
       await client?.end().catch(() => {});
     };
   };
-  return { db, kind: 'postgres', canEncodeMvt: false, location: redact(url), listen, close: () => db.destroy() };
+  return { db, kind: 'postgres', canEncodeMvt: false, location: redact(url), connection: { url, searchPath: opts.searchPath }, listen, close: () => db.destroy() };
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {

@@ -5,22 +5,11 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { LayerSchema } from '../../schemas/index.ts';
 import { exportColumns, type ExportSelection } from './rows.ts';
-import type { DownloadFormat, FormatId } from './formats.ts';
-import { writeGeoJson } from './write-geojson.ts';
-import { writeCsv } from './write-csv.ts';
-import { writeGpkg } from './write-gpkg.ts';
-import { writeShapefileZip } from './write-shapefile.ts';
-import { writeFlatGeobuf } from './write-flatgeobuf.ts';
+import { queryExportSource, type ExportSource } from './source.ts';
+import type { DownloadFormat } from './formats.ts';
+import { WRITERS } from './writers.ts';
 
-type Writer = (db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string) => Promise<void>;
-
-export const WRITERS: Record<FormatId, Writer> = {
-  geojson: writeGeoJson,
-  csv: writeCsv,
-  gpkg: writeGpkg,
-  shp: writeShapefileZip,
-  fgb: writeFlatGeobuf,
-};
+export { WRITERS, type Writer } from './writers.ts';
 
 export interface ExportFile {
   path: string;
@@ -55,6 +44,8 @@ export async function sha256File(path: string): Promise<string> {
  * kept under DATA_DIR/downloads. The cache key contains the layer's
  * modification time (moved by every import and edit, `recordChange`) and the
  * column list, so a changed layer is regenerated and an unchanged one never is.
+ * Rows come from `source` (COPY on PostgreSQL, keyset queries on PGlite); the
+ * layer's modification time is read through `db`.
  */
 export class DownloadCache {
   private inflight = new Map<string, Promise<ExportFile>>();
@@ -62,7 +53,13 @@ export class DownloadCache {
   constructor(
     private readonly db: Kysely<any>,
     readonly dir: string,
+    private readonly source: ExportSource = queryExportSource(db),
   ) {}
+
+  /** Closes the row source's own connections (the database itself belongs to the caller). */
+  async close(): Promise<void> {
+    await this.source.close?.();
+  }
 
   private key(layer: LayerSchema, format: DownloadFormat, modified: Date, municipality?: number): string {
     return createHash('sha256')
@@ -110,7 +107,7 @@ export class DownloadCache {
     await mkdir(folder, { recursive: true });
     const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
     try {
-      await WRITERS[format.id](this.db, layer, { municipality }, tmp);
+      await WRITERS[format.id](this.source, layer, { municipality }, tmp);
       // an import committed while we read: the file mixes two versions, so do it again under the new key
       const after = await layerModified(this.db, layer.id);
       if (after.getTime() !== modified.getTime()) {
@@ -142,7 +139,7 @@ export class DownloadCache {
     const name = downloadName(layer, format, sel.municipality);
     const path = join(this.dir, '_tmp', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${name}`);
     try {
-      await WRITERS[format.id](this.db, layer, sel, path);
+      await WRITERS[format.id](this.source, layer, sel, path);
       return { path, name, bytes: (await stat(path)).size, sha256: await sha256File(path) };
     } catch (e) {
       await rm(path, { force: true });

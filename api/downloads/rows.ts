@@ -1,6 +1,7 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { tableName, type AttributeType, type LayerSchema } from '../../schemas/index.ts';
 import { MUNICIPALITY_PROPERTY } from '../features/items.ts';
+import type { FieldDecoder } from './copy-binary.ts';
 
 /** One column of an export file: the feature id, the schema attributes, and the municipality code of pasports. */
 export interface ExportColumn {
@@ -62,8 +63,8 @@ export interface ExportRow {
   propsJson?: string;
 }
 
-/** rows per query: large enough that round trips do not dominate, small enough to keep memory flat */
-const CHUNK = 2000;
+/** rows per chunk: large enough that round trips do not dominate, small enough to keep memory flat */
+export const CHUNK = 2000;
 
 export function selectionWhere(layer: LayerSchema, sel: ExportSelection): RawBuilder<unknown> {
   const conds: RawBuilder<unknown>[] = [sql`true`];
@@ -82,79 +83,109 @@ export function columnExpr(layer: LayerSchema, c: ExportColumn): RawBuilder<unkn
   return sql.ref(`t.${c.name}`);
 }
 
-export async function countRows(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection): Promise<number> {
-  const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}`.execute(db);
-  return r.rows[0]!.n;
-}
+const DECODER: Record<AttributeType, FieldDecoder> = {
+  text: 'text',
+  code: 'text',
+  integer: 'int',
+  number: 'float',
+  boolean: 'bool',
+  // to_char: ISO text
+  date: 'text',
+};
 
 /**
- * Streams a layer's features in fid order, a chunk of rows at a time (keyset
- * paging), so memory stays flat whatever the layer size, on PostgreSQL and on
- * the single-connection PGlite alike (a long-held cursor would block PGlite).
- * The next chunk is requested as soon as one arrives, so the database selects
- * it while the caller formats this one (at most two chunks are held).
+ * The SELECT of an export, shared by the row sources: its output columns
+ * (`f0`, `f1`, … in this order: the export columns, then what `want` asks for)
+ * with the binary decoder of each, and how one row of them becomes an ExportRow.
  */
-export async function* exportRows(
-  db: Kysely<any>,
-  layer: LayerSchema,
-  sel: ExportSelection,
-  want: GeometryWanted,
-  chunk = CHUNK,
-): AsyncGenerator<ExportRow[]> {
+export interface ExportPlan {
+  /** `expr AS fN, …` */
+  select: RawBuilder<unknown>;
+  /** `table t` and its lateral joins */
+  from: RawBuilder<unknown>;
+  where: RawBuilder<unknown>;
+  decoders: FieldDecoder[];
+  /** output column names, f0 … */
+  names: string[];
+  /** the row's fields in output order → ExportRow (takes over the array as `values`) */
+  toRow(fields: unknown[]): ExportRow;
+}
+
+export function exportPlan(layer: LayerSchema, sel: ExportSelection, want: GeometryWanted): ExportPlan {
   const cols = want.values === false ? exportColumns(layer).slice(0, 1) : exportColumns(layer);
-  const keys = cols.map((_, i) => `c${i}`);
+  const exprs: RawBuilder<unknown>[] = [];
+  const decoders: FieldDecoder[] = [];
+  const add = (e: RawBuilder<unknown>, d: FieldDecoder) => {
+    exprs.push(e);
+    decoders.push(d);
+  };
+  for (const c of cols) add(columnExpr(layer, c), c.name === 'fid' ? 'int' : DECODER[c.type]);
+  const nValues = cols.length;
   const g = want.clockwise ? sql`ST_ForcePolygonCW(t.geom)` : sql`t.geom`;
-  const extra: RawBuilder<unknown>[] = [];
-  if (want.gpkgBlob) extra.push(sql`${want.gpkgBlob} AS g_wkb`);
-  else if (want.wkb) extra.push(sql`ST_AsBinary(${g}, 'NDR') AS g_wkb`);
-  if (want.envelope) extra.push(sql`ST_XMin(t.geom) AS g_xmin, ST_YMin(t.geom) AS g_ymin, ST_XMax(t.geom) AS g_xmax, ST_YMax(t.geom) AS g_ymax`);
-  if (want.geojson) extra.push(sql`ST_AsGeoJSON(t.geom, 8) AS g_json`);
+  const wkb = !!(want.gpkgBlob || want.wkb);
+  if (want.gpkgBlob) add(want.gpkgBlob, 'bytea');
+  else if (want.wkb) add(sql`ST_AsBinary(${g}, 'NDR')`, 'bytea');
+  if (want.envelope) for (const e of [sql`ST_XMin(t.geom)`, sql`ST_YMin(t.geom)`, sql`ST_XMax(t.geom)`, sql`ST_YMax(t.geom)`]) add(e, 'float');
+  if (want.geojson) add(sql`ST_AsGeoJSON(t.geom, 8)`, 'text');
   // the representative point and its S-JTSK transform are computed once per row (LATERAL), not per output column
   const p = layer.geometryType === 'Point' ? sql`t.geom` : sql`ST_PointOnSurface(t.geom)`;
   const lateral = want.point ? sql`CROSS JOIN LATERAL (SELECT ${p} AS wgs) AS p1 CROSS JOIN LATERAL (SELECT ST_Transform(p1.wgs, 5514) AS sjtsk) AS p2` : sql``;
-  if (want.point) extra.push(sql`ST_X(p1.wgs) AS g_lon, ST_Y(p1.wgs) AS g_lat, ST_X(p2.sjtsk) AS g_x, ST_Y(p2.sjtsk) AS g_y`);
-  if (want.wkt && layer.geometryType !== 'Point') extra.push(sql`ST_AsText(t.geom, 8) AS g_wkt`);
+  if (want.point) for (const e of [sql`ST_X(p1.wgs)`, sql`ST_Y(p1.wgs)`, sql`ST_X(p2.sjtsk)`, sql`ST_Y(p2.sjtsk)`]) add(e, 'float');
+  const wkt = !!want.wkt && layer.geometryType !== 'Point';
+  if (wkt) add(sql`ST_AsText(t.geom, 8)`, 'text');
   // JSON keys are the export column names, in export order (identifiers from the schema registry)
   const props = want.propsJson
     ? sql`CROSS JOIN LATERAL (SELECT ${sql.join([...exportColumns(layer).map((c) => sql`${columnExpr(layer, c)} AS ${sql.ref(c.name)}`), ...(want.jsonExtra ?? [])])}) AS j`
     : sql``;
-  if (want.propsJson) extra.push(sql`row_to_json(j)::text AS g_props`);
-  const select = sql.join([...cols.map((c, i) => sql`${columnExpr(layer, c)} AS ${sql.ref(keys[i]!)}`), ...extra]);
-  const where = selectionWhere(layer, sel);
-  const fetch = (after: number) =>
-    sql<Record<string, unknown>>`SELECT ${select} FROM ${sql.raw(tableName(layer))} t ${lateral} ${props}
-      WHERE ${where} AND t.fid > ${after} ORDER BY t.fid LIMIT ${chunk}`.execute(db);
-  let next: Promise<{ rows: Record<string, unknown>[] }> | undefined = fetch(-1);
-  try {
-    while (next) {
-      const { rows }: { rows: Record<string, unknown>[] } = await next;
-      next = rows.length === chunk ? fetch(Number(rows.at(-1)!.c0)) : undefined;
-      if (rows.length === 0) return;
-      yield rows.map((row: Record<string, unknown>) => {
-        const values = new Array<unknown>(keys.length);
-        for (let i = 0; i < keys.length; i++) values[i] = row[keys[i]!] ?? null;
-        const out: ExportRow = { values };
-        if (want.wkb || want.gpkgBlob) out.wkb = asBuffer(row.g_wkb as Uint8Array);
-        if (want.envelope) out.env = [Number(row.g_xmin), Number(row.g_ymin), Number(row.g_xmax), Number(row.g_ymax)];
-        if (want.geojson) out.geojson = row.g_json as string;
-        if (want.point) {
-          out.lon = Number(row.g_lon);
-          out.lat = Number(row.g_lat);
-          out.x = Number(row.g_x);
-          out.y = Number(row.g_y);
-        }
-        if (row.g_wkt !== undefined) out.wkt = row.g_wkt as string;
-        if (want.propsJson) out.propsJson = row.g_props as string;
-        return out;
-      });
-    }
-  } finally {
-    // the caller stopped early (error): the prefetched chunk is dropped, its failure must not go unhandled
-    next?.catch(() => {});
-  }
+  if (want.propsJson) add(sql`row_to_json(j)::text`, 'text');
+  const names = exprs.map((_, i) => `f${i}`);
+  const { envelope, geojson, point, propsJson } = want;
+  return {
+    select: sql.join(exprs.map((e, i) => sql`${e} AS ${sql.ref(names[i]!)}`)),
+    from: sql`${sql.raw(tableName(layer))} t ${lateral} ${props}`,
+    where: selectionWhere(layer, sel),
+    decoders,
+    names,
+    toRow(f) {
+      let k = nValues;
+      const out: ExportRow = { values: f };
+      if (wkb) out.wkb = f[k++] as Buffer;
+      if (envelope) {
+        out.env = [f[k] as number, f[k + 1] as number, f[k + 2] as number, f[k + 3] as number];
+        k += 4;
+      }
+      if (geojson) out.geojson = f[k++] as string;
+      if (point) {
+        out.lon = f[k] as number;
+        out.lat = f[k + 1] as number;
+        out.x = f[k + 2] as number;
+        out.y = f[k + 3] as number;
+        k += 4;
+      }
+      if (wkt) out.wkt = f[k++] as string;
+      if (propsJson) out.propsJson = f[k++] as string;
+      f.length = nValues;
+      return out;
+    },
+  };
 }
 
-/** node-postgres hands bytea over as a Buffer, PGlite as a Uint8Array: wrap, never copy */
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+export function countSql(layer: LayerSchema, sel: ExportSelection): RawBuilder<{ n: number }> {
+  return sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}`;
+}
+
+export function extentSql(layer: LayerSchema, sel: ExportSelection): RawBuilder<{ minx: number | null; miny: number | null; maxx: number | null; maxy: number | null }> {
+  return sql`SELECT ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx, ST_YMax(e) AS maxy
+    FROM (SELECT ST_Extent(t.geom) AS e FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}) q`;
+}
+
+/** Longest value in bytes of each text column of the selection, by export column index (`w<index>`), one scan; undefined when there are none. */
+export function textWidthsSql(layer: LayerSchema, sel: ExportSelection): RawBuilder<Record<string, number | null>> | undefined {
+  const text = exportColumns(layer)
+    .map((c, i) => ({ c, i }))
+    .filter(({ c }) => c.type === 'text' || c.type === 'code');
+  if (text.length === 0) return undefined;
+  return sql<Record<string, number | null>>`SELECT ${sql.join(
+    text.map(({ c, i }) => sql`max(octet_length(${columnExpr(layer, c)}))::int AS ${sql.ref(`w${i}`)}`),
+  )} FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}`;
 }

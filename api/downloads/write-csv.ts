@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { LayerSchema } from '../../schemas/index.ts';
-import { exportColumns, exportRows, type ExportColumn, type ExportSelection } from './rows.ts';
+import { exportColumns, type ExportColumn, type ExportSelection } from './rows.ts';
+import type { ExportSource } from './source.ts';
 import { fileSink } from './sink.ts';
 import { ByteWriter } from './wkb.ts';
 
@@ -24,14 +24,14 @@ function csvValue(type: ExportColumn['type'], v: unknown): string {
 }
 
 /** UTF-8 with BOM so spreadsheet programs (Excel) detect the encoding of Czech text; CRLF line ends. */
-export async function writeCsv(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
+export async function writeCsv(source: ExportSource, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const cols = exportColumns(layer);
   const types = cols.map((c) => c.type);
   const withWkt = layer.geometryType !== 'Point';
   const header = [...cols.map((c) => c.name), ...CSV_COORDINATE_COLUMNS, ...(withWkt ? [CSV_WKT_COLUMN] : [])];
   const out = fileSink(path);
   await out.write('\uFEFF' + header.map(csvField).join(',') + '\r\n');
-  for await (const rows of exportRows(db, layer, sel, { point: true, wkt: withWkt })) {
+  for await (const rows of source.rows(layer, sel, { point: true, wkt: withWkt })) {
     // each line is encoded into the chunk's buffer at once (no chunk-sized string to flatten and copy again)
     const w = new ByteWriter(rows.length * 256);
     for (const r of rows) {

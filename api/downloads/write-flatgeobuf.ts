@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely';
 import { buildHeader } from 'flatgeobuf/lib/mjs/generic/featurecollection.js';
 import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
 import type { HeaderMeta } from 'flatgeobuf/lib/mjs/header-meta.js';
 import type { ColumnMeta } from 'flatgeobuf/lib/mjs/column-meta.js';
 import type { AttributeType, LayerSchema } from '../../schemas/index.ts';
-import { countRows, exportColumns, exportRows, type ExportSelection } from './rows.ts';
+import { exportColumns, type ExportSelection } from './rows.ts';
+import type { ExportSource } from './source.ts';
 import { fileSink } from './sink.ts';
 import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
 
@@ -173,7 +173,7 @@ export function writeFeature(w: ByteWriter, g: FlatGeometry, geometryType: numbe
   w.buf.writeUInt32LE(w.pos - s, prefix);
 }
 
-export async function writeFlatGeobuf(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
+export async function writeFlatGeobuf(source: ExportSource, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const cols = exportColumns(layer);
   const columns: ColumnMeta[] = cols.map((c) => ({
     name: c.name,
@@ -191,7 +191,7 @@ export async function writeFlatGeobuf(db: Kysely<any>, layer: LayerSchema, sel: 
     geometryType: GeometryType[layer.geometryType],
     columns,
     envelope: null,
-    featuresCount: await countRows(db, layer, sel),
+    featuresCount: await source.count(layer, sel),
     indexNodeSize: 0,
     crs: null,
     title: layer.title.cs,
@@ -204,7 +204,7 @@ export async function writeFlatGeobuf(db: Kysely<any>, layer: LayerSchema, sel: 
   try {
     await out.write(MAGIC);
     await out.write(buildHeader(header, 4326));
-    for await (const rows of exportRows(db, layer, sel, { wkb: true })) {
+    for await (const rows of source.rows(layer, sel, { wkb: true })) {
       const w = new ByteWriter(rows.length * 256);
       for (const r of rows) writeFeature(w, readWkb(r.wkb!), header.geometryType, types, r.values);
       written += rows.length;

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { LayerSchema } from '../../schemas/index.ts';
-import { exportColumns, exportRows, type ExportColumn, type ExportSelection } from './rows.ts';
+import type { ExportColumn, ExportSelection } from './rows.ts';
+import type { ExportSource } from './source.ts';
 import { fileSink } from './sink.ts';
 import { ByteWriter } from './wkb.ts';
 
@@ -24,11 +24,11 @@ export function jsonValue(type: ExportColumn['type'], v: unknown): string {
  * (row_to_json: every export column, the fid too, in schema order), so Node
  * parses two fields per row instead of one per column and only joins text.
  */
-export async function writeGeoJson(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
+export async function writeGeoJson(source: ExportSource, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const out = fileSink(path);
   await out.write(`{"type":"FeatureCollection","name":${JSON.stringify(layer.id)},"features":[\n`);
   let sep = '';
-  for await (const rows of exportRows(db, layer, sel, { geojson: true, propsJson: true, values: false })) {
+  for await (const rows of source.rows(layer, sel, { geojson: true, propsJson: true, values: false })) {
     // each feature's text is encoded into the chunk's buffer right away: one large string per chunk
     // would be flattened and copied again (large-object space, full GCs)
     const w = new ByteWriter(rows.length * 600);

@@ -1,7 +1,8 @@
 import Sqlite from 'better-sqlite3';
-import { sql, type Kysely } from 'kysely';
-import { tableName, type AttributeType, type LayerSchema } from '../../schemas/index.ts';
-import { exportColumns, exportRows, selectionWhere, type ExportRow, type ExportSelection } from './rows.ts';
+import { sql } from 'kysely';
+import type { AttributeType, LayerSchema } from '../../schemas/index.ts';
+import { exportColumns, type ExportRow, type ExportSelection } from './rows.ts';
+import type { ExportSource } from './source.ts';
 
 /**
  * OGC GeoPackage 1.3 (OGC 12-128r17) written with better-sqlite3: the
@@ -39,7 +40,7 @@ function blobSql(layer: LayerSchema) {
     || ST_AsBinary(t.geom, 'NDR')`;
 }
 
-export async function writeGpkg(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
+export async function writeGpkg(source: ExportSource, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const cols = exportColumns(layer);
   const table = layer.id.replace(/-/g, '_');
   const out = new Sqlite(path);
@@ -84,13 +85,9 @@ export async function writeGpkg(db: Kysely<any>, layer: LayerSchema, sel: Export
         insert.run(params);
       }
     });
-    for await (const rows of exportRows(db, layer, sel, { gpkgBlob: blobSql(layer) })) insertChunk(rows);
-    const ext = await sql<{ minx: number | null; miny: number | null; maxx: number | null; maxy: number | null }>`
-      SELECT ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx, ST_YMax(e) AS maxy
-      FROM (SELECT ST_Extent(t.geom) AS e FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}) q`.execute(db);
-    const e = ext.rows[0];
-    if (e && e.minx !== null)
-      out.prepare('UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?').run(e.minx, e.miny, e.maxx, e.maxy, table);
+    for await (const rows of source.rows(layer, sel, { gpkgBlob: blobSql(layer) })) insertChunk(rows);
+    const e = await source.extent(layer, sel);
+    if (e) out.prepare('UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?').run(...e, table);
   } finally {
     out.close();
   }

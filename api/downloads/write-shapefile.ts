@@ -1,10 +1,10 @@
 import { open, mkdtemp, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
 import { zipFiles } from './zip.ts';
-import { tableName, type LayerSchema } from '../../schemas/index.ts';
-import { columnExpr, exportColumns, exportRows, selectionWhere, type ExportColumn, type ExportSelection } from './rows.ts';
+import type { LayerSchema } from '../../schemas/index.ts';
+import { exportColumns, type ExportColumn, type ExportSelection } from './rows.ts';
+import type { ExportSource } from './source.ts';
 import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
 
 /**
@@ -39,7 +39,7 @@ export function shapefileFieldNames(columns: readonly ExportColumn[]): string[] 
   });
 }
 
-/** Text columns are as wide as their longest value in bytes (1–254), not always 254: the .dbf is then several times smaller to write and zip. */
+/** Text columns are as wide as their longest value in bytes (1–254, one scan before the rows are read), not always 254: the .dbf is then several times smaller to write and zip. */
 function dbfFields(columns: readonly ExportColumn[], textWidths: ReadonlyMap<number, number>): DbfField[] {
   const names = shapefileFieldNames(columns);
   return columns.map((c, i) => {
@@ -57,17 +57,6 @@ function dbfFields(columns: readonly ExportColumn[], textWidths: ReadonlyMap<num
         return { name, type: 'C', width: Math.min(254, Math.max(1, textWidths.get(i) ?? 254)), decimals: 0 };
     }
   });
-}
-
-/** Longest value in bytes of each text column of the selection (one scan, before the rows are read). */
-async function textWidths(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, columns: readonly ExportColumn[]): Promise<Map<number, number>> {
-  const text = columns.map((c, i) => ({ c, i })).filter(({ c }) => c.type === 'text' || c.type === 'code');
-  if (text.length === 0) return new Map();
-  const r = await sql<Record<string, number | null>>`SELECT ${sql.join(
-    text.map(({ c, i }) => sql`max(octet_length(${columnExpr(layer, c)}))::int AS ${sql.ref(`w${i}`)}`),
-  )} FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}`.execute(db);
-  const row = r.rows[0] ?? {};
-  return new Map(text.map(({ i }) => [i, Number(row[`w${i}`] ?? 1)]));
 }
 
 /** Writes one dBASE value into the record at `o` (the field is pre-filled with spaces). */
@@ -169,9 +158,9 @@ class Appender {
   }
 }
 
-export async function writeShapefileZip(db: Kysely<any>, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
+export async function writeShapefileZip(source: ExportSource, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const cols = exportColumns(layer);
-  const fields = dbfFields(cols, await textWidths(db, layer, sel, cols));
+  const fields = dbfFields(cols, await source.textWidths(layer, sel));
   const shapeType = SHAPE_TYPE[layer.geometryType];
   const base = layer.id.replace(/-/g, '_');
   const dir = await mkdtemp(join(tmpdir(), 'geoportal-shp-'));
@@ -186,7 +175,7 @@ export async function writeShapefileZip(db: Kysely<any>, layer: LayerSchema, sel
     const dbfOut = new Appender(dbf, dbfHeaderLen);
     const bbox = [Infinity, Infinity, -Infinity, -Infinity];
     let n = 0;
-    for await (const rows of exportRows(db, layer, sel, { wkb: true, clockwise: true })) {
+    for await (const rows of source.rows(layer, sel, { wkb: true, clockwise: true })) {
       // one buffer per file per chunk: records are written into them in place
       const shpW = new ByteWriter(rows.length * (shapeType === 1 ? 28 : 256));
       const shxW = new ByteWriter(rows.length * 8);

@@ -1,0 +1,151 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import pg from 'pg';
+import { to as copyToStdout } from 'pg-copy-streams';
+import type { LayerSchema } from '../../schemas/index.ts';
+import { copyBinaryTuples } from './copy-binary.ts';
+import { inlineSql } from './inline-sql.ts';
+import { CHUNK, countSql, exportPlan, extentSql, textWidthsSql, type Bbox, type ExportRow, type ExportSelection, type GeometryWanted } from './rows.ts';
+
+/**
+ * Where the export writers get their rows and the few aggregates they need
+ * (feature count for FlatGeobuf's header, extent for GeoPackage, text widths
+ * for dBASE). Rows come in fid order, a chunk at a time, in the same shape
+ * whichever source reads them.
+ */
+export interface ExportSource {
+  rows(layer: LayerSchema, sel: ExportSelection, want: GeometryWanted, chunk?: number): AsyncIterable<ExportRow[]>;
+  count(layer: LayerSchema, sel: ExportSelection): Promise<number>;
+  extent(layer: LayerSchema, sel: ExportSelection): Promise<Bbox | null>;
+  /** longest value in bytes of each text column, by export column index */
+  textWidths(layer: LayerSchema, sel: ExportSelection): Promise<Map<number, number>>;
+  close?(): Promise<void>;
+}
+
+type ExtentRow = { minx: number | null; miny: number | null; maxx: number | null; maxy: number | null };
+
+function toExtent(e: ExtentRow | undefined): Bbox | null {
+  return e && e.minx !== null ? [Number(e.minx), Number(e.miny), Number(e.maxx), Number(e.maxy)] : null;
+}
+
+function toWidths(row: Record<string, number | null> | undefined): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const [k, v] of Object.entries(row ?? {})) m.set(Number(k.slice(1)), Number(v ?? 1));
+  return m;
+}
+
+/** node-postgres hands bytea over as a Buffer, PGlite as a Uint8Array: wrap, never copy */
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Rows by keyset pages of ordinary queries through Kysely: works on PGlite
+ * (one connection, where a long-held cursor or COPY would block everyone else)
+ * and on PostgreSQL. The next page is requested as soon as one arrives, so
+ * the database selects it while the caller formats this one (at most two
+ * pages are held). Pages are separate statements, so a concurrent commit can
+ * land between them; the cache checks the layer's modification time after.
+ */
+export function queryExportSource(db: Kysely<any>): ExportSource {
+  return {
+    async *rows(layer, sel, want, chunk = CHUNK): AsyncGenerator<ExportRow[]> {
+      const plan = exportPlan(layer, sel, want);
+      const { names } = plan;
+      const bytea = plan.decoders.flatMap((d, i) => (d === 'bytea' ? [i] : []));
+      const fetch = (after: number) =>
+        sql<Record<string, unknown>>`SELECT ${plan.select} FROM ${plan.from}
+          WHERE ${plan.where} AND t.fid > ${after} ORDER BY t.fid LIMIT ${chunk}`.execute(db);
+      let next: Promise<{ rows: Record<string, unknown>[] }> | undefined = fetch(-1);
+      try {
+        while (next) {
+          const { rows }: { rows: Record<string, unknown>[] } = await next;
+          next = rows.length === chunk ? fetch(Number(rows.at(-1)!.f0)) : undefined;
+          if (rows.length === 0) return;
+          yield rows.map((row: Record<string, unknown>) => {
+            const f = new Array<unknown>(names.length);
+            for (let i = 0; i < names.length; i++) f[i] = row[names[i]!] ?? null;
+            for (const i of bytea) if (f[i] !== null) f[i] = asBuffer(f[i] as Uint8Array);
+            return plan.toRow(f);
+          });
+        }
+      } finally {
+        // the caller stopped early (error): the prefetched page is dropped, its failure must not go unhandled
+        next?.catch(() => {});
+      }
+    },
+    async count(layer, sel) {
+      return (await countSql(layer, sel).execute(db)).rows[0]!.n;
+    },
+    async extent(layer, sel) {
+      return toExtent((await extentSql(layer, sel).execute(db)).rows[0]);
+    },
+    async textWidths(layer, sel) {
+      const q = textWidthsSql(layer, sel);
+      return q ? toWidths((await q.execute(db)).rows[0]) : new Map();
+    },
+  };
+}
+
+/**
+ * Rows of ONE `COPY (SELECT … ORDER BY t.fid) TO STDOUT (FORMAT binary)` on
+ * PostgreSQL: one statement, so one consistent snapshot, and the values in
+ * their binary send format, which is far cheaper to decode than
+ * node-postgres's text results (every value parsed from text, bytea from hex).
+ * COPY takes no parameters, so the statement's values are inlined as escaped
+ * literals (inline-sql.ts). The source needs no Kysely instance at run time:
+ * it opens its own connections (a small pool; a COPY holds one for its
+ * duration and gives it back when it ends, or drops it when abandoned).
+ */
+export function copyExportSource(connectionString: string, searchPath?: string): ExportSource {
+  let pool: pg.Pool | undefined;
+  const getPool = () => {
+    if (!pool) {
+      pool = new pg.Pool({
+        connectionString,
+        max: 4,
+        options: searchPath ? `-c search_path=${searchPath},public` : undefined,
+        idleTimeoutMillis: 30_000,
+        allowExitOnIdle: true,
+      });
+      // an idle connection losing its server must not crash the process; the next export reports it
+      pool.on('error', () => {});
+    }
+    return pool;
+  };
+  const query = async <R>(q: RawBuilder<unknown>) => (await getPool().query(inlineSql(q))).rows as R[];
+  return {
+    async *rows(layer, sel, want, chunk = CHUNK): AsyncGenerator<ExportRow[]> {
+      const plan = exportPlan(layer, sel, want);
+      const text = `COPY (${inlineSql(sql`SELECT ${plan.select} FROM ${plan.from} WHERE ${plan.where} ORDER BY t.fid`)}) TO STDOUT (FORMAT binary)`;
+      const client = await getPool().connect();
+      let done = false;
+      try {
+        const stream = client.query(copyToStdout(text));
+        for await (const tuples of copyBinaryTuples(stream, plan.decoders, chunk)) {
+          const rows = new Array<ExportRow>(tuples.length);
+          for (let i = 0; i < tuples.length; i++) rows[i] = plan.toRow(tuples[i]!);
+          yield rows;
+        }
+        done = true;
+      } finally {
+        // a COPY left half-read (error, consumer stopped) leaves the connection mid-protocol: drop it
+        client.release(done ? undefined : true);
+      }
+    },
+    async count(layer, sel) {
+      return (await query<{ n: number }>(countSql(layer, sel)))[0]!.n;
+    },
+    async extent(layer, sel) {
+      return toExtent((await query<ExtentRow>(extentSql(layer, sel)))[0]);
+    },
+    async textWidths(layer, sel) {
+      const q = textWidthsSql(layer, sel);
+      return q ? toWidths((await query<Record<string, number | null>>(q))[0]) : new Map();
+    },
+    async close() {
+      const p = pool;
+      pool = undefined;
+      await p?.end();
+    },
+  };
+}

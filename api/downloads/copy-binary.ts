@@ -39,13 +39,28 @@ function decode(kind: FieldDecoder, b: Buffer, p: number, len: number): number |
 }
 
 /**
- * Reads tuples from a stream of COPY binary chunks and yields them in batches
- * of `batch` (the last one may be shorter). The source is pulled only when the
- * consumer asks for the next batch, so a slow consumer pauses the stream
- * (and with it the connection) instead of letting tuples pile up.
+ * Undecoded tuples: where each field's bytes are in `buf` (binary send format,
+ * big endian). Writers that only copy or convert values (FlatGeobuf, dBASE)
+ * read them from here without a JS value per field.
  */
-export async function* copyBinaryTuples(chunks: AsyncIterable<Buffer>, fields: readonly FieldDecoder[], batch: number): AsyncGenerator<Tuple[]> {
-  const nFields = fields.length;
+export interface RawBatch {
+  buf: Buffer;
+  rows: number;
+  fields: number;
+  /** offset of field j of row i at [i * fields + j] */
+  off: Int32Array;
+  /** its length, -1 for NULL */
+  len: Int32Array;
+}
+
+/**
+ * Reads tuples from a stream of COPY binary chunks into batches of at most
+ * `batch` rows; a batch ends early where a received chunk ends (its rows point
+ * into one buffer). The source is pulled only when the consumer asks for the
+ * next batch, so a slow consumer pauses the stream (and with it the
+ * connection) instead of letting tuples pile up.
+ */
+export async function* copyBinaryBatches(chunks: AsyncIterable<Buffer>, nFields: number, batch: number): AsyncGenerator<RawBatch> {
   let buf: Buffer = Buffer.alloc(0);
   let pos = 0;
   let headerDone = false;
@@ -55,7 +70,6 @@ export async function* copyBinaryTuples(chunks: AsyncIterable<Buffer>, fields: r
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   let need = 0;
-  let out: Tuple[] = [];
 
   for await (const chunk of chunks) {
     if (ended) {
@@ -87,6 +101,9 @@ export async function* copyBinaryTuples(chunks: AsyncIterable<Buffer>, fields: r
       headerDone = true;
     }
 
+    let off = new Int32Array(batch * nFields);
+    let len = new Int32Array(batch * nFields);
+    let rows = 0;
     for (;;) {
       if (end - pos < 2) {
         need = pos + 2 - end;
@@ -99,46 +116,133 @@ export async function* copyBinaryTuples(chunks: AsyncIterable<Buffer>, fields: r
         break;
       }
       if (count !== nFields) throw new Error(`COPY binary: tuple of ${count} fields, expected ${nFields}`);
-      // check the whole tuple is here before decoding any of it
+      // the whole tuple must be here before it counts
       let p = pos + 2;
       let complete = true;
+      const base = rows * nFields;
       for (let i = 0; i < nFields; i++) {
         if (end - p < 4) {
           need = p + 4 - end;
           complete = false;
           break;
         }
-        const len = buf.readInt32BE(p);
+        const n = buf.readInt32BE(p);
         p += 4;
-        if (len > 0) {
-          if (end - p < len) {
-            need = p + len - end;
+        off[base + i] = p;
+        len[base + i] = n;
+        if (n > 0) {
+          if (end - p < n) {
+            need = p + n - end;
             complete = false;
             break;
           }
-          p += len;
+          p += n;
         }
       }
       if (!complete) break;
-      const t: Tuple = new Array(nFields);
-      p = pos + 2;
-      for (let i = 0; i < nFields; i++) {
-        const len = buf.readInt32BE(p);
-        p += 4;
-        if (len < 0) t[i] = null;
-        else {
-          t[i] = decode(fields[i]!, buf, p, len);
-          p += len;
-        }
-      }
       pos = p;
-      out.push(t);
-      if (out.length >= batch) {
-        yield out;
-        out = [];
+      if (++rows === batch) {
+        yield { buf, rows, fields: nFields, off, len };
+        off = new Int32Array(batch * nFields);
+        len = new Int32Array(batch * nFields);
+        rows = 0;
       }
     }
+    if (rows) yield { buf, rows, fields: nFields, off, len };
   }
   if (!ended) throw new Error('COPY binary: stream ended before the trailer');
-  if (out.length) yield out;
+}
+
+/** Decodes the rows of raw batches, each row's fields into an array (null for NULL). */
+export async function* decodeBatches(batches: AsyncIterable<RawBatch>, decoders: readonly FieldDecoder[]): AsyncGenerator<Tuple[]> {
+  const n = decoders.length;
+  for await (const b of batches) {
+    const { buf, off, len } = b;
+    const out = new Array<Tuple>(b.rows);
+    for (let r = 0; r < b.rows; r++) {
+      const t: Tuple = new Array(n);
+      for (let i = 0, at = r * n; i < n; i++, at++) t[i] = len[at]! < 0 ? null : decode(decoders[i]!, buf, off[at]!, len[at]!);
+      out[r] = t;
+    }
+    yield out;
+  }
+}
+
+/** Tuples decoded from a stream of COPY binary chunks, in batches of at most `batch`. */
+export function copyBinaryTuples(chunks: AsyncIterable<Buffer>, decoders: readonly FieldDecoder[], batch: number): AsyncGenerator<Tuple[]> {
+  return decodeBatches(copyBinaryBatches(chunks, decoders.length, batch), decoders);
+}
+
+/**
+ * Rows of JS values in the same binary form as COPY's, for sources that get
+ * values (node-postgres, PGlite): the raw-batch writers then have one input.
+ */
+export function encodeBatch(rows: readonly (readonly unknown[])[], decoders: readonly FieldDecoder[]): RawBatch {
+  const n = decoders.length;
+  const off = new Int32Array(rows.length * n);
+  const len = new Int32Array(rows.length * n);
+  let size = 0;
+  const texts: (Buffer | undefined)[] = new Array(rows.length * n);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    for (let i = 0; i < n; i++) {
+      const v = row[i];
+      if (v === null || v === undefined) continue;
+      const d = decoders[i]!;
+      if (d === 'text') size += (texts[r * n + i] = Buffer.from(String(v), 'utf8')).length;
+      else if (d === 'bytea') size += (v as Uint8Array).byteLength;
+      else size += d === 'bool' ? 1 : 8;
+    }
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let p = 0;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    for (let i = 0; i < n; i++) {
+      const at = r * n + i;
+      const v = row[i];
+      off[at] = p;
+      if (v === null || v === undefined) {
+        len[at] = -1;
+        continue;
+      }
+      switch (decoders[i]!) {
+        case 'int': {
+          const x = Number(v);
+          const hi = Math.floor(x / 4294967296);
+          buf.writeInt32BE(hi, p);
+          buf.writeUInt32BE(x - hi * 4294967296, p + 4);
+          len[at] = 8;
+          break;
+        }
+        case 'float':
+          buf.writeDoubleBE(Number(v), p);
+          len[at] = 8;
+          break;
+        case 'bool':
+          buf[p] = v ? 1 : 0;
+          len[at] = 1;
+          break;
+        case 'text': {
+          const t = texts[at]!;
+          t.copy(buf, p);
+          len[at] = t.length;
+          break;
+        }
+        case 'bytea': {
+          const b = v as Uint8Array;
+          buf.set(b, p);
+          len[at] = b.byteLength;
+          break;
+        }
+      }
+      p += len[at]!;
+    }
+  }
+  return { buf, rows: rows.length, fields: n, off, len };
+}
+
+/** A raw field as a number (int2/4/8, float4/8), for writers that format numbers themselves. */
+export function rawNumber(buf: Buffer, o: number, n: number, kind: 'int' | 'float'): number {
+  return decode(kind, buf, o, n) as number;
 }

@@ -21,8 +21,8 @@ class WkbCursor {
   private view: DataView;
   o = 0;
   le = true;
-  constructor(b: Uint8Array) {
-    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  constructor(b: Uint8Array, offset: number, length: number) {
+    this.view = new DataView(b.buffer, b.byteOffset + offset, length);
   }
   u32(): number {
     const v = this.view.getUint32(this.o, this.le);
@@ -52,8 +52,9 @@ class WkbCursor {
   }
 }
 
-export function readWkb(b: Uint8Array): FlatGeometry {
-  const c = new WkbCursor(b);
+/** The WKB at `offset` of `b` (`length` bytes; the whole array by default). */
+export function readWkb(b: Uint8Array, offset = 0, length = b.byteLength - offset): FlatGeometry {
+  const c = new WkbCursor(b, offset, length);
   const t = c.header() as WkbType;
   const g: FlatGeometry = { type: t, xy: [], ends: [] };
   switch (t) {

@@ -8,6 +8,7 @@ import { exportColumns, type ExportSelection } from './rows.ts';
 import type { ExportSource } from './source.ts';
 import { fileSink } from './sink.ts';
 import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
+import { encodeBatch, rawNumber, type FieldDecoder, type RawBatch } from './copy-binary.ts';
 
 /**
  * FlatGeobuf without a spatial index (it would need every feature in memory).
@@ -36,8 +37,6 @@ const COLUMN_TYPES: Record<AttributeType, ColumnType> = {
   // ISO text (to_char), which is how FlatGeobuf stores DateTime values
   date: ColumnType.DateTime,
 };
-
-const TWO_32 = 4294967296;
 
 /** Writes a Geometry table (then its vectors and parts) at the writer's position; returns the table's position. */
 function writeGeometry(w: ByteWriter, start: number, g: FlatGeometry, type: number, ends: number[] | undefined, parts: FlatGeometry[] | undefined): number {
@@ -101,7 +100,12 @@ function writeGeometry(w: ByteWriter, start: number, g: FlatGeometry, type: numb
   return t;
 }
 
-export function writeFeature(w: ByteWriter, g: FlatGeometry, geometryType: number, types: readonly AttributeType[], values: readonly unknown[]): void {
+/**
+ * One feature from a raw batch row (`at` = index of its first field): the
+ * geometry, then the properties copied from the fields' binary form (text
+ * bytes as they are, numbers turned little endian) without a JS value each.
+ */
+export function writeFeatureRaw(w: ByteWriter, g: FlatGeometry, geometryType: number, types: readonly AttributeType[], batch: RawBatch, at: number): void {
   w.ensure(4 + 24);
   const prefix = w.pos;
   const s = prefix + 4;
@@ -125,39 +129,47 @@ export function writeFeature(w: ByteWriter, g: FlatGeometry, geometryType: numbe
   w.ensure(4);
   const pv = w.pos;
   w.pos += 4;
+  const { buf: src, off, len } = batch;
   for (let i = 0; i < types.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) continue;
+    const n = len[at + i]!;
+    if (n < 0) continue;
+    const o = off[at + i]!;
     switch (types[i]) {
       case 'integer': {
         w.ensure(10);
-        const n = Number(v);
-        w.buf.writeUInt16LE(i, w.pos);
-        w.buf.writeUInt32LE(n >>> 0, w.pos + 2);
-        w.buf.writeInt32LE(Math.floor(n / TWO_32), w.pos + 6);
+        const d = w.buf;
+        d.writeUInt16LE(i, w.pos);
+        // int4 or int8 (big endian) → int64 little endian
+        if (n === 8) {
+          d.writeUInt32LE(src.readUInt32BE(o + 4), w.pos + 2);
+          d.writeInt32LE(src.readInt32BE(o), w.pos + 6);
+        } else {
+          const v = rawNumber(src, o, n, 'int');
+          d.writeUInt32LE(v >>> 0, w.pos + 2);
+          d.writeInt32LE(v < 0 ? -1 : 0, w.pos + 6);
+        }
         w.pos += 10;
         break;
       }
       case 'number':
         w.ensure(10);
         w.buf.writeUInt16LE(i, w.pos);
-        w.buf.writeDoubleLE(Number(v), w.pos + 2);
+        w.buf.writeDoubleLE(rawNumber(src, o, n, 'float'), w.pos + 2);
         w.pos += 10;
         break;
       case 'boolean':
         w.ensure(3);
         w.buf.writeUInt16LE(i, w.pos);
-        w.buf.writeUInt8(v ? 1 : 0, w.pos + 2);
+        w.buf[w.pos + 2] = src[o] ? 1 : 0;
         w.pos += 3;
         break;
-      default: {
-        const str = String(v);
-        w.ensure(6 + 3 * str.length);
+      default:
+        // text and dates (to_char): UTF-8 bytes, copied
+        w.ensure(6 + n);
         w.buf.writeUInt16LE(i, w.pos);
-        const len = w.buf.write(str, w.pos + 6, 'utf8');
-        w.buf.writeUInt32LE(len, w.pos + 2);
-        w.pos += 6 + len;
-      }
+        w.buf.writeUInt32LE(n, w.pos + 2);
+        src.copy(w.buf, w.pos + 6, o, o + n);
+        w.pos += 6 + n;
     }
   }
   const propsLength = w.pos - pv - 4;
@@ -171,6 +183,13 @@ export function writeFeature(w: ByteWriter, g: FlatGeometry, geometryType: numbe
   // features follow each other without gaps, each a multiple of 8 bytes with its prefix, so the next is aligned too
   w.align(8, prefix);
   w.buf.writeUInt32LE(w.pos - s, prefix);
+}
+
+const DECODERS: Record<AttributeType, FieldDecoder> = { text: 'text', code: 'text', integer: 'int', number: 'float', boolean: 'bool', date: 'text' };
+
+/** One feature from JS values (encoded to the raw form first): for tests and callers without a raw batch. */
+export function writeFeature(w: ByteWriter, g: FlatGeometry, geometryType: number, types: readonly AttributeType[], values: readonly unknown[]): void {
+  writeFeatureRaw(w, g, geometryType, types, encodeBatch([values], types.map((t) => DECODERS[t])), 0);
 }
 
 export async function writeFlatGeobuf(source: ExportSource, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
@@ -204,10 +223,14 @@ export async function writeFlatGeobuf(source: ExportSource, layer: LayerSchema, 
   try {
     await out.write(MAGIC);
     await out.write(buildHeader(header, 4326));
-    for await (const rows of source.rows(layer, sel, { wkb: true })) {
-      const w = new ByteWriter(rows.length * 256);
-      for (const r of rows) writeFeature(w, readWkb(r.wkb!), header.geometryType, types, r.values);
-      written += rows.length;
+    const geomAt = cols.length; // the WKB follows the export columns
+    for await (const batch of source.batches(layer, sel, { wkb: true })) {
+      const w = new ByteWriter(batch.rows * 256);
+      const { buf, off, len, fields } = batch;
+      for (let r = 0, at = 0; r < batch.rows; r++, at += fields) {
+        writeFeatureRaw(w, readWkb(buf, off[at + geomAt]!, len[at + geomAt]!), header.geometryType, types, batch, at);
+      }
+      written += batch.rows;
       await out.write(w.bytes());
     }
   } finally {

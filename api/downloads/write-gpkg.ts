@@ -12,9 +12,12 @@ import type { ExportSource } from './source.ts';
  *
  * PostGIS builds the finished geometry blobs; each chunk of rows goes in with
  * one prepared statement in one transaction, into a file without journal or
- * fsync (it is a temporary file until complete). (Tried: handing SQLite a JSON
- * array per chunk to unpack with json_each — 2–3× slower.)
+ * fsync (it is a temporary file until complete), MULTI rows per INSERT.
+ * (Tried: handing SQLite a JSON array per chunk to unpack with json_each —
+ * 2–3× slower.)
  */
+const MULTI = 16;
+
 const GPKG_TYPES: Record<AttributeType, string> = {
   text: 'TEXT',
   code: 'TEXT',
@@ -73,16 +76,29 @@ export async function writeGpkg(source: ExportSource, layer: LayerSchema, sel: E
     out.prepare('INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, ?, ?, ?, 4326)')
       .run(table, 'features', layer.title.cs, layer.description.cs);
     out.prepare('INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)').run(table, 'geom', layer.geometryType.toUpperCase());
-    const insert = out.prepare(`INSERT INTO "${table}" VALUES (${['?', '?', ...attrCols.map(() => '?')].join(', ')})`);
+    // each run() is a call into native code and a statement reset: MULTI rows per call took ≈ 30 % less time than one
+    const width = cols.length + 1;
+    const tuple = `(${new Array(width).fill('?').join(', ')})`;
+    const insertMany = out.prepare(`INSERT INTO "${table}" VALUES ${new Array(MULTI).fill(tuple).join(', ')}`);
+    const insertOne = out.prepare(`INSERT INTO "${table}" VALUES ${tuple}`);
     const bools = cols.map((c) => c.type === 'boolean');
+    const many = new Array<unknown>(width * MULTI);
+    const one = new Array<unknown>(width);
+    const bind = (params: unknown[], at: number, r: ExportRow) => {
+      const v = r.values;
+      params[at] = v[0];
+      params[at + 1] = r.wkb;
+      for (let i = 1; i < v.length; i++) params[at + i + 1] = bools[i] && v[i] !== null ? Number(v[i]) : v[i];
+    };
     const insertChunk = out.transaction((rows: ExportRow[]) => {
-      const params = new Array<unknown>(cols.length + 1);
-      for (const r of rows) {
-        const v = r.values;
-        params[0] = v[0];
-        params[1] = r.wkb;
-        for (let i = 1; i < v.length; i++) params[i + 1] = bools[i] && v[i] !== null ? Number(v[i]) : v[i];
-        insert.run(params);
+      let k = 0;
+      for (; k + MULTI <= rows.length; k += MULTI) {
+        for (let j = 0; j < MULTI; j++) bind(many, j * width, rows[k + j]!);
+        insertMany.run(many);
+      }
+      for (; k < rows.length; k++) {
+        bind(one, 0, rows[k]!);
+        insertOne.run(one);
       }
     });
     for await (const rows of source.rows(layer, sel, { gpkgBlob: blobSql(layer) })) insertChunk(rows);

@@ -6,6 +6,7 @@ import type { LayerSchema } from '../../schemas/index.ts';
 import { exportColumns, type ExportColumn, type ExportSelection } from './rows.ts';
 import type { ExportSource } from './source.ts';
 import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
+import { rawNumber } from './copy-binary.ts';
 
 /**
  * ESRI Shapefile (1998 technical description) + dBASE III table, zipped with
@@ -59,25 +60,38 @@ function dbfFields(columns: readonly ExportColumn[], textWidths: ReadonlyMap<num
   });
 }
 
-/** Writes one dBASE value into the record at `o` (the field is pre-filled with spaces). */
-function dbfValue(b: Buffer, o: number, f: DbfField, v: unknown): void {
-  if (v === null || v === undefined) return;
+/**
+ * Writes one dBASE value into the record at `o` (the field is pre-filled with
+ * spaces) from its binary form at `so` (`n` bytes, -1 = NULL) in `src`: text is
+ * copied as UTF-8 bytes, numbers are formatted here.
+ */
+function dbfValue(b: Buffer, o: number, f: DbfField, src: Buffer, so: number, n: number): void {
+  if (n < 0) return;
   switch (f.type) {
     case 'N': {
-      const text = f.decimals ? Number(v).toFixed(f.decimals) : String(Math.trunc(Number(v)));
+      const v = rawNumber(src, so, n, f.decimals ? 'float' : 'int');
+      const text = f.decimals ? v.toFixed(f.decimals) : String(Math.trunc(v));
       const t = text.slice(0, f.width);
       b.write(t, o + f.width - t.length, 'latin1');
       return;
     }
     case 'L':
-      b[o] = v ? 0x54 : 0x46;
+      b[o] = src[so] ? 0x54 : 0x46;
       return;
     case 'D':
-      b.write(String(v).replace(/-/g, '').slice(0, 8), o, 'latin1');
+      // YYYY-MM-DD (to_char) → YYYYMMDD
+      if (n === 10) {
+        src.copy(b, o, so, so + 4);
+        src.copy(b, o + 4, so + 5, so + 7);
+        src.copy(b, o + 6, so + 8, so + 10);
+      } else b.write(src.toString('latin1', so, so + n).replace(/-/g, '').slice(0, 8), o, 'latin1');
       return;
-    default:
-      // Buffer#write never writes a partial character: a cut text ends at a character boundary
-      b.write(String(v), o, f.width, 'utf8');
+    default: {
+      // a cut text ends at a character boundary (never inside a UTF-8 sequence)
+      let m = Math.min(n, f.width);
+      if (m < n) while (m > 0 && (src[so + m]! & 0xc0) === 0x80) m--;
+      src.copy(b, o, so, so + m);
+    }
   }
 }
 
@@ -146,15 +160,16 @@ function mainHeader(shapeType: number, lengthBytes: number, bbox: number[]): Buf
   return h;
 }
 
-/** Appends chunks at a file position (the header before them is written last). */
+/** Appends chunks at a file position (the header before them is written last); the position moves at once, the write may still run. */
 class Appender {
   constructor(
     private fh: FileHandle,
     public pos: number,
   ) {}
-  async add(b: Buffer): Promise<void> {
-    await this.fh.write(b, 0, b.length, this.pos);
+  add(b: Buffer): Promise<unknown> {
+    const at = this.pos;
     this.pos += b.length;
+    return this.fh.write(b, 0, b.length, at);
   }
 }
 
@@ -175,23 +190,31 @@ export async function writeShapefileZip(source: ExportSource, layer: LayerSchema
     const dbfOut = new Appender(dbf, dbfHeaderLen);
     const bbox = [Infinity, Infinity, -Infinity, -Infinity];
     let n = 0;
-    for await (const rows of source.rows(layer, sel, { wkb: true, clockwise: true })) {
+    let writing: Promise<unknown> = Promise.resolve();
+    const geomAt = cols.length; // the WKB follows the export columns
+    for await (const batch of source.batches(layer, sel, { wkb: true, clockwise: true })) {
       // one buffer per file per chunk: records are written into them in place
-      const shpW = new ByteWriter(rows.length * (shapeType === 1 ? 28 : 256));
-      const shxW = new ByteWriter(rows.length * 8);
-      const dbfB = Buffer.alloc(rows.length * recordLen, 0x20);
-      for (let k = 0; k < rows.length; k++) {
-        const r = rows[k]!;
+      const rows = batch.rows;
+      const { buf: src, off, len, fields: nf } = batch;
+      const shpW = new ByteWriter(rows * (shapeType === 1 ? 28 : 256));
+      const shxW = new ByteWriter(rows * 8);
+      const dbfB = Buffer.alloc(rows * recordLen, 0x20);
+      for (let k = 0; k < rows; k++) {
+        const at = k * nf;
         const offset = shpOut.pos + shpW.pos;
-        const length = shapeRecord(shpW, ++n, shapeType, readWkb(r.wkb!), bbox);
+        const length = shapeRecord(shpW, ++n, shapeType, readWkb(src, off[at + geomAt]!, len[at + geomAt]!), bbox);
         shxW.buf.writeInt32BE(offset / 2, shxW.pos);
         shxW.buf.writeInt32BE(length / 2, shxW.pos + 4);
         shxW.pos += 8;
         const rec = k * recordLen;
-        for (let i = 0; i < fields.length; i++) dbfValue(dbfB, rec + offsets[i]!, fields[i]!, r.values[i]);
+        for (let i = 0; i < fields.length; i++) dbfValue(dbfB, rec + offsets[i]!, fields[i]!, src, off[at + i]!, len[at + i]!);
       }
-      await Promise.all([shpOut.add(shpW.bytes()), shxOut.add(shxW.bytes()), dbfOut.add(dbfB)]);
+      // this chunk is written while the next one is made; at most one chunk's writes in flight
+      await writing;
+      writing = Promise.all([shpOut.add(shpW.bytes()), shxOut.add(shxW.bytes()), dbfOut.add(dbfB)]);
+      writing.catch(() => {}); // reported by the next await, not as an unhandled rejection meanwhile
     }
+    await writing;
     await dbfOut.add(Buffer.from([0x1a]));
     await shp.write(mainHeader(shapeType, shpOut.pos, bbox), 0, 100, 0);
     await shx.write(mainHeader(shapeType, 100 + 8 * n, bbox), 0, 100, 0);

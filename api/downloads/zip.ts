@@ -56,7 +56,7 @@ export async function zipFiles(out: string, entries: readonly ZipEntry[]): Promi
             yield c;
           }
         },
-        createDeflateRaw(),
+        createDeflateRaw({ level: 3 }),
         async (src: AsyncIterable<Buffer>) => {
           for await (const c of src) {
             await fh.write(c, 0, c.length, pos);

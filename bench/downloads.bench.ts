@@ -5,9 +5,10 @@
  * (`-sql` built from `exportColumns`, fid order, WGS 84; for CSV the same
  * WGS 84 and S-JTSK coordinate columns computed by PostGIS), not the whole table
  * with its bookkeeping columns. Each export runs in its own process so peak RSS
- * (VmHWM from /proc, sampled every 10 ms) is that export's alone; ours is a
- * Node child that loads only the writers and a pg connection, with a modest
- * heap (EXPORT_NODE_FLAGS), not a server with its caches.
+ * is that export's alone: ogr2ogr's VmHWM from /proc (sampled every 10 ms); ours
+ * is the product's own export worker process (api/downloads/export-process.ts,
+ * as the API runs it on PostgreSQL), whose peak RSS the kernel reports to it.
+ * Both times are whole processes, start-up included.
  * Rate ratio = ogr2ogr time / our time (≥ 1: we are at least as fast).
  * Each export runs BENCH_REPEAT times (default 3), ours and ogr2ogr alternating; times are medians.
  * Set BENCH_FEATURES=1000000 to check memory stays flat at a million; BENCH_FORMATS=geojson,csv to pick formats.
@@ -16,15 +17,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { openDatabase } from '../sql/connection.ts';
 import { getLayer, tableName } from '../schemas/index.ts';
-import { FORMATS, getFormat, type FormatId } from '../api/downloads/formats.ts';
+import { FORMATS, type FormatId } from '../api/downloads/formats.ts';
 import { exportColumns } from '../api/downloads/rows.ts';
-import { WRITERS } from '../api/downloads/cache.ts';
-import { copyExportSource } from '../api/downloads/source.ts';
+import { exportWorkerFlags, prepareExportWorker, runExportWorker } from '../api/downloads/export-process.ts';
 
 export const description = 'layer export per format (GeoJSON, CSV, GeoPackage, Shapefile zip, FlatGeobuf) vs ogr2ogr from the same PostGIS table: rate and peak RSS';
 
@@ -38,10 +37,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 const LAYER = getLayer('stanoviste-trideneho-odpadu')!;
-const self = fileURLToPath(import.meta.url);
-
-/** V8 flags of our export child: a modest heap, as a dedicated export process would run with. */
-const CHILD_FLAGS = (process.env.EXPORT_NODE_FLAGS ?? '--max-old-space-size=128 --max-semi-space-size=2').split(' ').filter(Boolean);
 
 /** The same columns our writers export (fid, attributes, obec_kod), for ogr2ogr's `-sql`; CSV gets our coordinate columns instead of a geometry. */
 function ogrSql(format: FormatId): string {
@@ -89,18 +84,6 @@ function measured(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.
   });
 }
 
-/** Child mode: one export with our writer; prints its own export time (startup excluded) and VmHWM. */
-async function child(schema: string, format: FormatId, out: string): Promise<void> {
-  // what the product runs on PostgreSQL: binary COPY on a connection of the source's own
-  const source = copyExportSource(URL_, schema);
-  const baseMb = process.resourceUsage().maxRSS / 1024;
-  const t0 = performance.now();
-  await WRITERS[format](source, LAYER, {}, out);
-  const ms = performance.now() - t0;
-  await source.close!();
-  console.log(JSON.stringify({ ms, baseMb, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
-}
-
 export async function run(): Promise<void> {
   // a scratch schema, dropped at the end: the migration installs PostGIS into it when the database has none,
   // so a schema kept between runs would keep PostGIS off every other schema's search path
@@ -122,8 +105,9 @@ export async function run(): Promise<void> {
     const features = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t}`.execute(database.db)).rows[0]!.n;
     const u = new URL(URL_);
     const pgConn = `PG:host=${u.hostname} port=${u.port || 5432} user=${decodeURIComponent(u.username)} dbname=${u.pathname.slice(1)} active_schema=${schema}`;
-    console.log(`  ${features.toLocaleString('en')} point features, ${exportColumns(LAYER).length} columns; ours = child node process ${CHILD_FLAGS.join(' ')} (startup excluded from time), ogr2ogr = whole process`);
-    console.log(`  times: median of ${REPEAT} alternating runs; ours MB = highest peak RSS of the process; Δ = above its RSS after loading the code and connecting (Node + tsx + modules)`);
+    await prepareExportWorker();
+    console.log(`  ${features.toLocaleString('en')} point features, ${exportColumns(LAYER).length} columns; ours = the API's export worker process (node ${exportWorkerFlags().join(' ')}), ogr2ogr = whole process; both with start-up`);
+    console.log(`  times: median of ${REPEAT} alternating runs; MB = highest peak RSS of the process; Δ = ours above its RSS when the export began (Node + bundled worker + modules)`);
     console.log('  format      ours s   ogr2ogr s  rate ratio   ours MB (Δ)  ogr2ogr MB  RSS ratio   ours size  ogr size');
     const only = process.env.BENCH_FORMATS?.split(',');
     for (const f of FORMATS.filter((x) => !only || only.includes(x.id))) {
@@ -138,14 +122,14 @@ export async function run(): Promise<void> {
       let ogrMb = 0;
       for (let i = 0; i < REPEAT; i++) {
         rmSync(ours, { force: true });
-        const r = await measured(process.execPath, [...CHILD_FLAGS, '--import', 'tsx', self, '--child', schema, f.id, ours]);
-        const reported = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { ms: number; baseMb: number; maxRssMb: number };
+        const t0 = performance.now();
+        const reported = await runExportWorker({ databaseUrl: URL_, searchPath: schema, layerId: LAYER.id, format: f.id, request: {}, path: ours });
+        const oursWallMs = performance.now() - t0;
         rmSync(theirs, { force: true });
         const g = await measured('ogr2ogr', ['-f', o.driver, ...o.lco, theirs, pgConn, '-sql', ogrSql(f.id), '-nln', LAYER.id.replace(/-/g, '_')]);
-        oursMs.push(reported.ms);
+        oursMs.push(oursWallMs);
         ogrMs.push(g.ms);
-        const peak = Math.max(reported.maxRssMb, r.peakMb);
-        if (peak > oursMb) [oursMb, baseMb] = [peak, reported.baseMb];
+        if (reported.maxRssMb > oursMb) [oursMb, baseMb] = [reported.maxRssMb, reported.baseRssMb];
         ogrMb = Math.max(ogrMb, g.peakMb);
       }
       const [ourS, ogrS] = [median(oursMs), median(ogrMs)];
@@ -162,10 +146,4 @@ export async function run(): Promise<void> {
     await admin.close();
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-if (process.argv[1] === self && process.argv[2] === '--child') {
-  const [, , , schema, format, out] = process.argv;
-  if (!getFormat(format!)) throw new Error(`unknown format ${format}`);
-  await child(schema!, format as FormatId, out!);
 }

@@ -4,12 +4,11 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { LayerSchema } from '../../schemas/index.ts';
-import { exportColumns, type ExportSelection } from './rows.ts';
-import { queryExportSource, type ExportSource } from './source.ts';
+import { exportColumns } from './rows.ts';
+import { queryExportSource } from './source.ts';
 import type { DownloadFormat } from './formats.ts';
-import { WRITERS } from './writers.ts';
-
-export { WRITERS, type Writer } from './writers.ts';
+import { inProcessExporter, type Exporter } from './exporter.ts';
+import type { ExportRequest } from './selection.ts';
 
 export interface ExportFile {
   path: string;
@@ -44,8 +43,8 @@ export async function sha256File(path: string): Promise<string> {
  * kept under DATA_DIR/downloads. The cache key contains the layer's
  * modification time (moved by every import and edit, `recordChange`) and the
  * column list, so a changed layer is regenerated and an unchanged one never is.
- * Rows come from `source` (COPY on PostgreSQL, keyset queries on PGlite); the
- * layer's modification time is read through `db`.
+ * Files are written by `exporter` (a worker process on PostgreSQL, this process
+ * on PGlite); the layer's modification time is read through `db`.
  */
 export class DownloadCache {
   private inflight = new Map<string, Promise<ExportFile>>();
@@ -53,13 +52,8 @@ export class DownloadCache {
   constructor(
     private readonly db: Kysely<any>,
     readonly dir: string,
-    private readonly source: ExportSource = queryExportSource(db),
+    private readonly exporter: Exporter = inProcessExporter(queryExportSource(db)),
   ) {}
-
-  /** Closes the row source's own connections (the database itself belongs to the caller). */
-  async close(): Promise<void> {
-    await this.source.close?.();
-  }
 
   private key(layer: LayerSchema, format: DownloadFormat, modified: Date, municipality?: number): string {
     return createHash('sha256')
@@ -107,7 +101,7 @@ export class DownloadCache {
     await mkdir(folder, { recursive: true });
     const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
     try {
-      await WRITERS[format.id](this.source, layer, { municipality }, tmp);
+      await this.exporter(layer, format, { municipality }, tmp);
       // an import committed while we read: the file mixes two versions, so do it again under the new key
       const after = await layerModified(this.db, layer.id);
       if (after.getTime() !== modified.getTime()) {
@@ -134,12 +128,12 @@ export class DownloadCache {
   }
 
   /** A filtered download (bbox …) is generated for one request into a temporary file and not cached. */
-  async temporary(layer: LayerSchema, format: DownloadFormat, sel: ExportSelection): Promise<{ path: string; name: string; bytes: number; sha256: string }> {
+  async temporary(layer: LayerSchema, format: DownloadFormat, sel: ExportRequest): Promise<{ path: string; name: string; bytes: number; sha256: string }> {
     await mkdir(join(this.dir, '_tmp'), { recursive: true });
     const name = downloadName(layer, format, sel.municipality);
     const path = join(this.dir, '_tmp', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${name}`);
     try {
-      await WRITERS[format.id](this.source, layer, sel, path);
+      await this.exporter(layer, format, sel, path);
       return { path, name, bytes: (await stat(path)).size, sha256: await sha256File(path) };
     } catch (e) {
       await rm(path, { force: true });

@@ -5,11 +5,9 @@ import type { Context } from 'koa';
 import { getLayer, type LayerSchema } from '../../schemas/index.ts';
 import { BadParameter, NotFound } from '../problem.ts';
 import { parseBbox, single } from '../features/params.ts';
-import { compileCql2 } from '../features/cql2/compile.ts';
-import { parseCql2Text, type Cql2Json } from '../features/cql2/parse-text.ts';
-import { parseCrs } from '../features/crs.ts';
 import { parseDownloadName, type DownloadFormat } from './formats.ts';
 import type { DownloadCache } from './cache.ts';
+import { compileSelection, type ExportRequest } from './selection.ts';
 
 function resolve(name: string): { layer: LayerSchema; format: DownloadFormat } {
   const parsed = parseDownloadName(name);
@@ -23,21 +21,11 @@ function parseMunicipality(raw: string): number {
   return Number(raw);
 }
 
-/** CQL2 `filter` (text or JSON, as on the items API), compiled by the API's own CQL2 compiler. */
-function parseFilter(q: Record<string, string | string[] | undefined>, layer: LayerSchema) {
+/** CQL2 `filter` (text or JSON, as on the items API) as the export request carries it. */
+function parseFilter(q: Record<string, string | string[] | undefined>): ExportRequest['cql2'] {
   const text = single(q, 'filter');
   if (text === undefined) return undefined;
-  const lang = single(q, 'filter-lang') ?? 'cql2-text';
-  let tree: Cql2Json;
-  if (lang === 'cql2-text' || lang === 'cql-text') tree = parseCql2Text(text);
-  else if (lang === 'cql2-json') {
-    try {
-      tree = JSON.parse(text) as Cql2Json;
-    } catch {
-      throw new BadParameter('filter', 'filter is not valid JSON');
-    }
-  } else throw new BadParameter('filter-lang', 'filter-lang must be cql2-text or cql2-json');
-  return compileCql2(tree, { layer, filterCrs: parseCrs('filter-crs', single(q, 'filter-crs')) });
+  return { text, lang: single(q, 'filter-lang') ?? 'cql2-text', crs: single(q, 'filter-crs') };
 }
 
 /**
@@ -51,15 +39,17 @@ export function downloadRoutes(cache: DownloadCache): Router {
   const send = async (ctx: Context, layer: LayerSchema, format: DownloadFormat, municipality?: number) => {
     const q = ctx.query as Record<string, string | string[] | undefined>;
     const bbox = parseBbox(single(q, 'bbox'));
-    const filter = parseFilter(q, layer);
+    const cql2 = parseFilter(q);
     if (municipality !== undefined && !layer.perMunicipality)
       throw new NotFound(`layer "${layer.id}" is not split by municipality`);
+    // compiled here too, so a bad filter is the client's 400 before any file is started
+    if (cql2) compileSelection(layer, { cql2 });
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.set('Access-Control-Expose-Headers', 'ETag, Last-Modified, Content-Disposition, Content-Length');
-    if (bbox || filter) {
+    if (bbox || cql2) {
       let f: Awaited<ReturnType<DownloadCache['temporary']>>;
       try {
-        f = await cache.temporary(layer, format, { municipality, bbox, filter });
+        f = await cache.temporary(layer, format, { municipality, bbox, cql2 });
       } catch (e) {
         // PostgreSQL refusing a value of the filter (bad date, bad geometry) is still the client's input
         if (String((e as { code?: string }).code ?? '').startsWith('22')) throw new BadParameter('filter', (e as Error).message);

@@ -424,7 +424,7 @@ function checkGeometry(g: Geometry | null, layer: LayerSchema, srid: number): st
   if (!g || !('type' in g)) return 'geometry is missing';
   if (g.type === 'GeometryCollection') return 'geometry collections are not supported';
   const family = (t: string) => t.replace(/^Multi/, '');
-  if (family(g.type) !== family(layer.geometryType))
+  if (g.type !== layer.geometryType && family(g.type) !== family(layer.geometryType))
     return `geometry type ${g.type} does not fit the layer (${layer.geometryType})`;
   if (g.type === 'MultiPoint' && layer.geometryType === 'Point' && g.coordinates.length !== 1)
     return 'a multi-point cannot be stored as one point';

@@ -109,8 +109,13 @@ export function compileMapping(attributeNames: string[], mapping: FieldMapping |
       return out;
     };
   };
+  // consecutive records almost always share their columns (every row of a DBF or CSV): comparing the
+  // key list with the previous record's is cheaper than joining it into a signature for each record
+  let lastKeys: string[] = [];
+  let last: ((props: Record<string, unknown>) => Record<string, unknown>) | undefined;
   return (props) => {
     const keys = Object.keys(props);
+    if (last && sameKeys(keys, lastKeys)) return last(props);
     const signature = keys.join('\u0000');
     let f = byColumns.get(signature);
     if (!f) {
@@ -118,8 +123,16 @@ export function compileMapping(attributeNames: string[], mapping: FieldMapping |
       // sources whose features each carry other columns (GeoJSON) must not grow this without bound
       if (byColumns.size < 256) byColumns.set(signature, f);
     }
+    lastKeys = keys;
+    last = f;
     return f(props);
   };
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Vendor columns the mapping does not use: reported once per run as a warning. */

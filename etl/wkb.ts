@@ -8,10 +8,14 @@ import type { Geometry, Position } from 'geojson';
  * Null when a coordinate is not a finite number.
  */
 export function ewkbHex(g: Geometry, srid: number): string | null {
-  const w = new Writer(size(g));
+  const n = size(g);
+  // the bytes only live until they are hex-encoded: one scratch buffer serves every geometry that fits
+  const w = new Writer(n <= SCRATCH.length ? SCRATCH : Buffer.allocUnsafe(n));
   write(w, g, srid);
-  return w.finite ? w.buf.toString('hex') : null;
+  return w.finite ? w.buf.toString('hex', 0, n) : null;
 }
+
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
 const TYPE = { Point: 1, LineString: 2, Polygon: 3, MultiPoint: 4, MultiLineString: 5, MultiPolygon: 6 } as const;
 const SRID_FLAG = 0x20000000;
@@ -20,8 +24,8 @@ class Writer {
   readonly buf: Buffer;
   at = 0;
   finite = true;
-  constructor(n: number) {
-    this.buf = Buffer.allocUnsafe(n);
+  constructor(buf: Buffer) {
+    this.buf = buf;
   }
   header(type: number, srid?: number) {
     this.buf[this.at++] = 1;

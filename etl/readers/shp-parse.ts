@@ -207,15 +207,17 @@ export async function openDbf(path: string, encoding: string): Promise<DbfTable>
     offset += length;
   }
   const decoder = new TextDecoder(encoding);
-  // one object literal with every field in a fixed order: all rows share a hidden class (much faster than keyed assignment)
+  // one object literal with every field in a fixed order: all rows share a hidden class (much faster than keyed assignment);
+  // the record is read as one latin1 string (a character per byte) that fields are sliced from: one native call a record, not one a field
   const build = new Function(
     'v',
     'f',
     'rec',
+    'text',
     'decoder',
-    `return {${fields.map((f, i) => `${JSON.stringify(f.name)}: v(f[${i}], rec, ${f.offset}, ${f.offset + f.length}, decoder)`).join(', ')}};`,
-  ) as (v: typeof value, f: DbfField[], rec: Buffer, d: TextDecoder) => Record<string, unknown>;
-  const makeRow = (rec: Buffer, d: TextDecoder) => build(value, fields, rec, d);
+    `return {${fields.map((f, i) => `${JSON.stringify(f.name)}: v(f[${i}], rec, text, ${f.offset}, ${f.offset + f.length}, decoder)`).join(', ')}};`,
+  ) as (v: typeof value, f: DbfField[], rec: Buffer, text: string, d: TextDecoder) => Record<string, unknown>;
+  const makeRow = (rec: Buffer, d: TextDecoder) => build(value, fields, rec, rec.toString('latin1'), d);
   return {
     count,
     fields: fields.map((f) => f.name),
@@ -247,7 +249,7 @@ export async function openDbf(path: string, encoding: string): Promise<DbfTable>
 }
 
 /** One field of a record, decoded in place (no per-field Buffer objects: this runs millions of times). */
-function value(f: DbfField, b: Buffer, start: number, stop: number, decoder: TextDecoder): unknown {
+function value(f: DbfField, b: Buffer, text: string, start: number, stop: number, decoder: TextDecoder): unknown {
   let end = stop;
   while (end > start && (b[end - 1] === 0x20 || b[end - 1] === 0)) end--;
   let begin = start;
@@ -256,12 +258,12 @@ function value(f: DbfField, b: Buffer, start: number, stop: number, decoder: Tex
   switch (f.type) {
     case 'C': {
       for (let i = begin; i < end; i++) if (b[i]! >= 0x80) return decoder.decode(b.subarray(start, end)).trimStart();
-      return b.toString('latin1', start, end).trimStart();
+      return text.slice(start, end).trimStart();
     }
     case 'N':
     case 'F': {
       if (b[begin] === 0x2a) return null; // "*****": overflow marker
-      const n = Number(b.toString('latin1', begin, end));
+      const n = Number(text.slice(begin, end));
       return Number.isFinite(n) ? n : null;
     }
     case 'L': {
@@ -270,7 +272,7 @@ function value(f: DbfField, b: Buffer, start: number, stop: number, decoder: Tex
     }
     case 'D': {
       if (end - begin !== 8) return null;
-      const d = b.toString('latin1', begin, end);
+      const d = text.slice(begin, end);
       return /^\d{8}$/.test(d) ? `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}` : null;
     }
     default:

@@ -54,6 +54,10 @@ class WkbCursor {
 
 /** The WKB at `offset` of `b` (`length` bytes; the whole array by default). */
 export function readWkb(b: Uint8Array, offset = 0, length = b.byteLength - offset): FlatGeometry {
+  // a little-endian 2D point (most layers): no cursor and DataView for it
+  if (length === 21 && b[offset] === 1 && b[offset + 1] === 1 && b[offset + 2] === 0 && b[offset + 3] === 0 && b[offset + 4] === 0 && Buffer.isBuffer(b)) {
+    return { type: 1, xy: [b.readDoubleLE(offset + 5), b.readDoubleLE(offset + 13)], ends: [1] };
+  }
   const c = new WkbCursor(b, offset, length);
   const t = c.header() as WkbType;
   const g: FlatGeometry = { type: t, xy: [], ends: [] };
@@ -102,6 +106,23 @@ export function readWkb(b: Uint8Array, offset = 0, length = b.byteLength - offse
   return g;
 }
 
+/**
+ * Copies `n` bytes: short runs (attribute text) byte by byte, since
+ * Buffer#copy's argument checks cost more than the copy itself there.
+ */
+export function copyBytes(src: Uint8Array, from: number, dst: Uint8Array, to: number, n: number): void {
+  if (n > 64) {
+    dst.set(src.subarray(from, from + n), to);
+    return;
+  }
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+}
+
+/** Zeroes `n` bytes (short runs: padding, flatbuffer vtables) without Buffer#fill's checks. */
+export function zero(dst: Uint8Array, at: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[at + i] = 0;
+}
+
 /** A growable byte buffer for one chunk of output; a fresh one per chunk, since the file stream may still hold the last. */
 export class ByteWriter {
   buf: Buffer;
@@ -119,7 +140,7 @@ export class ByteWriter {
   align(n: number, from = 0): void {
     const pad = (n - ((this.pos - from) % n)) % n;
     this.ensure(pad);
-    this.buf.fill(0, this.pos, this.pos + pad);
+    zero(this.buf, this.pos, pad);
     this.pos += pad;
   }
   bytes(): Buffer {

@@ -7,7 +7,7 @@ import type { AttributeType, LayerSchema } from '../../schemas/index.ts';
 import { exportColumns, type ExportSelection } from './rows.ts';
 import type { ExportSource } from './source.ts';
 import { fileSink } from './sink.ts';
-import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
+import { ByteWriter, copyBytes, readWkb, zero, type FlatGeometry } from './wkb.ts';
 import { encodeBatch, rawNumber, type FieldDecoder, type RawBatch } from './copy-binary.ts';
 
 /**
@@ -27,6 +27,8 @@ import { encodeBatch, rawNumber, type FieldDecoder, type RawBatch } from './copy
  * is a multiple of 8 bytes (the header is too), as the package writes them.
  */
 const MAGIC = new Uint8Array([0x66, 0x67, 0x62, 0x03, 0x66, 0x67, 0x62, 0x00]);
+
+const FLUSH = 1 << 19;
 
 const COLUMN_TYPES: Record<AttributeType, ColumnType> = {
   text: ColumnType.String,
@@ -48,7 +50,7 @@ function writeGeometry(w: ByteWriter, start: number, g: FlatGeometry, type: numb
   const tblSize = 4 + 4 + (ends ? 4 : 0) + 1;
   w.ensure(t - vt + tblSize + 8);
   const b = w.buf;
-  b.fill(0, vt, t + tblSize);
+  zero(b, vt, t + tblSize - vt);
   b.writeUInt16LE(vtSize, vt);
   b.writeUInt16LE(tblSize, vt + 2);
   const refPos = t + 4;
@@ -168,7 +170,7 @@ export function writeFeatureRaw(w: ByteWriter, g: FlatGeometry, geometryType: nu
         w.ensure(6 + n);
         w.buf.writeUInt16LE(i, w.pos);
         w.buf.writeUInt32LE(n, w.pos + 2);
-        src.copy(w.buf, w.pos + 6, o, o + n);
+        copyBytes(src, o, w.buf, w.pos + 6, n);
         w.pos += 6 + n;
     }
   }
@@ -224,15 +226,20 @@ export async function writeFlatGeobuf(source: ExportSource, layer: LayerSchema, 
     await out.write(MAGIC);
     await out.write(buildHeader(header, 4326));
     const geomAt = cols.length; // the WKB follows the export columns
+    // features of several batches go out in one write of about FLUSH bytes (a fresh buffer each: the stream may hold the last)
+    let w = new ByteWriter(2 * FLUSH);
     for await (const batch of source.batches(layer, sel, { wkb: true })) {
-      const w = new ByteWriter(batch.rows * 256);
       const { buf, off, len, fields } = batch;
       for (let r = 0, at = 0; r < batch.rows; r++, at += fields) {
         writeFeatureRaw(w, readWkb(buf, off[at + geomAt]!, len[at + geomAt]!), header.geometryType, types, batch, at);
       }
       written += batch.rows;
-      await out.write(w.bytes());
+      if (w.pos >= FLUSH) {
+        await out.write(w.bytes());
+        w = new ByteWriter(2 * FLUSH);
+      }
     }
+    if (w.pos) await out.write(w.bytes());
   } finally {
     await out.close();
   }

@@ -1,7 +1,8 @@
 import Sqlite from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { AttributeType, LayerSchema } from '../../schemas/index.ts';
-import { exportColumns, type ExportRow, type ExportSelection } from './rows.ts';
+import { exportColumns, type ExportSelection } from './rows.ts';
+import { rawNumber, type RawBatch } from './copy-binary.ts';
 import type { ExportSource } from './source.ts';
 
 /**
@@ -76,32 +77,41 @@ export async function writeGpkg(source: ExportSource, layer: LayerSchema, sel: E
     out.prepare('INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, ?, ?, ?, 4326)')
       .run(table, 'features', layer.title.cs, layer.description.cs);
     out.prepare('INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, 4326, 0, 0)').run(table, 'geom', layer.geometryType.toUpperCase());
-    // each run() is a call into native code and a statement reset: MULTI rows per call took ≈ 30 % less time than one
+    // each run() is a call into native code and a statement reset: MULTI rows per call took ≈ 30 % less time than one.
+    // Text goes in as the UTF-8 bytes COPY delivered, bound as a blob and CAST to TEXT by SQLite (a cast of
+    // a blob reinterprets its bytes in the database encoding, UTF-8): no JS string per value made and encoded again.
     const width = cols.length + 1;
-    const tuple = `(${new Array(width).fill('?').join(', ')})`;
+    const isText = cols.map((c) => c.type === 'text' || c.type === 'code' || c.type === 'date');
+    const tuple = `(?, ?${cols.slice(1).map((_, i) => (isText[i + 1] ? ', CAST(? AS TEXT)' : ', ?')).join('')})`;
     const insertMany = out.prepare(`INSERT INTO "${table}" VALUES ${new Array(MULTI).fill(tuple).join(', ')}`);
     const insertOne = out.prepare(`INSERT INTO "${table}" VALUES ${tuple}`);
-    const bools = cols.map((c) => c.type === 'boolean');
+    const kinds = cols.map((c) => (isText[cols.indexOf(c)] ? 'bytes' : c.type === 'boolean' ? 'bool' : c.type === 'number' ? 'float' : 'int'));
     const many = new Array<unknown>(width * MULTI);
     const one = new Array<unknown>(width);
-    const bind = (params: unknown[], at: number, r: ExportRow) => {
-      const v = r.values;
-      params[at] = v[0];
-      params[at + 1] = r.wkb;
-      for (let i = 1; i < v.length; i++) params[at + i + 1] = bools[i] && v[i] !== null ? Number(v[i]) : v[i];
+    const blobAt = cols.length; // the GeoPackageBinary follows the export columns
+    const bind = (params: unknown[], p: number, b: RawBatch, at: number) => {
+      const { buf, off, len } = b;
+      params[p] = rawNumber(buf, off[at]!, len[at]!, 'int');
+      params[p + 1] = buf.subarray(off[at + blobAt]!, off[at + blobAt]! + len[at + blobAt]!);
+      for (let i = 1; i < kinds.length; i++) {
+        const n = len[at + i]!;
+        const o = off[at + i]!;
+        const k = kinds[i];
+        params[p + i + 1] = n < 0 ? null : k === 'bytes' ? buf.subarray(o, o + n) : k === 'bool' ? (buf[o] ? 1 : 0) : rawNumber(buf, o, n, k as 'int' | 'float');
+      }
     };
-    const insertChunk = out.transaction((rows: ExportRow[]) => {
+    const insertBatch = out.transaction((b: RawBatch) => {
       let k = 0;
-      for (; k + MULTI <= rows.length; k += MULTI) {
-        for (let j = 0; j < MULTI; j++) bind(many, j * width, rows[k + j]!);
+      for (; k + MULTI <= b.rows; k += MULTI) {
+        for (let j = 0; j < MULTI; j++) bind(many, j * width, b, (k + j) * b.fields);
         insertMany.run(many);
       }
-      for (; k < rows.length; k++) {
-        bind(one, 0, rows[k]!);
+      for (; k < b.rows; k++) {
+        bind(one, 0, b, k * b.fields);
         insertOne.run(one);
       }
     });
-    for await (const rows of source.rows(layer, sel, { gpkgBlob: blobSql(layer) })) insertChunk(rows);
+    for await (const b of source.batches(layer, sel, { gpkgBlob: blobSql(layer) })) insertBatch(b);
     const e = await source.extent(layer, sel);
     if (e) out.prepare('UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?').run(...e, table);
   } finally {

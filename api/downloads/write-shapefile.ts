@@ -5,7 +5,7 @@ import { zipFiles } from './zip.ts';
 import type { LayerSchema } from '../../schemas/index.ts';
 import { exportColumns, type ExportColumn, type ExportSelection } from './rows.ts';
 import type { ExportSource } from './source.ts';
-import { ByteWriter, readWkb, type FlatGeometry } from './wkb.ts';
+import { ByteWriter, copyBytes, readWkb, type FlatGeometry } from './wkb.ts';
 import { rawNumber } from './copy-binary.ts';
 
 /**
@@ -81,16 +81,16 @@ function dbfValue(b: Buffer, o: number, f: DbfField, src: Buffer, so: number, n:
     case 'D':
       // YYYY-MM-DD (to_char) → YYYYMMDD
       if (n === 10) {
-        src.copy(b, o, so, so + 4);
-        src.copy(b, o + 4, so + 5, so + 7);
-        src.copy(b, o + 6, so + 8, so + 10);
+        copyBytes(src, so, b, o, 4);
+        copyBytes(src, so + 5, b, o + 4, 2);
+        copyBytes(src, so + 8, b, o + 6, 2);
       } else b.write(src.toString('latin1', so, so + n).replace(/-/g, '').slice(0, 8), o, 'latin1');
       return;
     default: {
       // a cut text ends at a character boundary (never inside a UTF-8 sequence)
       let m = Math.min(n, f.width);
       if (m < n) while (m > 0 && (src[so + m]! & 0xc0) === 0x80) m--;
-      src.copy(b, o, so, so + m);
+      copyBytes(src, so, b, o, m);
     }
   }
 }

@@ -126,7 +126,8 @@ export async function* copyBinaryBatches(chunks: AsyncIterable<Buffer>, nFields:
           complete = false;
           break;
         }
-        const n = buf.readInt32BE(p);
+        // big-endian int32 by hand: Buffer#readInt32BE's bounds check is redundant here (checked above)
+        const n = (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
         p += 4;
         off[base + i] = p;
         len[base + i] = n;

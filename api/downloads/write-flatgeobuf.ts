@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { buildHeader } from 'flatgeobuf/lib/mjs/generic/featurecollection.js';
 import { ColumnType } from 'flatgeobuf/lib/mjs/flat-geobuf/column-type.js';
 import { GeometryType } from 'flatgeobuf/lib/mjs/flat-geobuf/geometry-type.js';
@@ -136,7 +137,23 @@ export function writeFeatureRaw(w: ByteWriter, g: FlatGeometry, geometryType: nu
     const n = len[at + i]!;
     if (n < 0) continue;
     const o = off[at + i]!;
-    switch (types[i]) {
+    const type = types[i];
+    if (type === 'text' || type === 'code' || type === 'date') {
+      // the commonest case first, stored by hand (Buffer#writeUInt*'s checks cost more than the stores)
+      w.ensure(6 + n);
+      const d = w.buf;
+      const q = w.pos;
+      d[q] = i & 0xff;
+      d[q + 1] = i >>> 8;
+      d[q + 2] = n & 0xff;
+      d[q + 3] = (n >>> 8) & 0xff;
+      d[q + 4] = (n >>> 16) & 0xff;
+      d[q + 5] = n >>> 24;
+      copyBytes(src, o, d, q + 6, n);
+      w.pos = q + 6 + n;
+      continue;
+    }
+    switch (type) {
       case 'integer': {
         w.ensure(10);
         const d = w.buf;
@@ -212,7 +229,9 @@ export async function writeFlatGeobuf(source: ExportSource, layer: LayerSchema, 
     geometryType: GeometryType[layer.geometryType],
     columns,
     envelope: null,
-    featuresCount: await source.count(layer, sel),
+    // a placeholder, patched once the features are written (below): no count query and its table scan
+    // before the rows, and the count is that of the rows COPY read, from the same snapshot
+    featuresCount: COUNT_PLACEHOLDER,
     indexNodeSize: 0,
     crs: null,
     title: layer.title.cs,
@@ -220,11 +239,13 @@ export async function writeFlatGeobuf(source: ExportSource, layer: LayerSchema, 
     metadata: null,
   };
   const types = cols.map((c) => c.type);
+  const headerBytes = buildHeader(header, 4326);
+  const countAt = MAGIC.length + placeholderOffset(headerBytes);
   const out = fileSink(path);
   let written = 0;
   try {
     await out.write(MAGIC);
-    await out.write(buildHeader(header, 4326));
+    await out.write(headerBytes);
     const geomAt = cols.length; // the WKB follows the export columns
     // features of several batches go out in one write of about FLUSH bytes (a fresh buffer each: the stream may hold the last)
     let w = new ByteWriter(2 * FLUSH);
@@ -243,6 +264,32 @@ export async function writeFlatGeobuf(source: ExportSource, layer: LayerSchema, 
   } finally {
     await out.close();
   }
-  // the count went into the header first; a concurrent change in between would make the file lie
-  if (written !== header.featuresCount) throw new Error(`layer changed during export (${written} ≠ ${header.featuresCount})`);
+  const count = Buffer.alloc(8);
+  count.writeUInt32LE(written >>> 0, 0);
+  count.writeUInt32LE(Math.floor(written / 2 ** 32), 4);
+  const fh = await open(path, 'r+');
+  try {
+    await fh.write(count, 0, 8, countAt);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A features_count no real layer has; its 8 bytes occur once in the header (checked), where the real count goes. */
+const COUNT_PLACEHOLDER = 0x5a5a_5a5a_5a5a;
+
+/** Offset of the placeholder count (uint64, little endian) in the size-prefixed header. */
+function placeholderOffset(h: Uint8Array): number {
+  const b = Buffer.from(h.buffer, h.byteOffset, h.byteLength);
+  const lo = COUNT_PLACEHOLDER >>> 0;
+  const hi = Math.floor(COUNT_PLACEHOLDER / 2 ** 32);
+  let found = -1;
+  for (let i = 0; i + 8 <= b.length; i++) {
+    if (b.readUInt32LE(i) === lo && b.readUInt32LE(i + 4) === hi) {
+      if (found >= 0) throw new Error('FlatGeobuf header: feature count placeholder found twice');
+      found = i;
+    }
+  }
+  if (found < 0) throw new Error('FlatGeobuf header: feature count placeholder not found');
+  return found;
 }

@@ -44,6 +44,27 @@ function blobSql(layer: LayerSchema) {
     || ST_AsBinary(t.geom, 'NDR')`;
 }
 
+/**
+ * Widens [minx, miny, maxx, maxy] by one GeoPackageBinary blob (blobSql's): its envelope [minx, maxx, miny,
+ * maxy] when it has one, else the WKB point after the 8-byte header. Empty geometries (NaN) change nothing.
+ */
+function widen(e: number[], b: Buffer, o: number): void {
+  let x0: number, x1: number, y0: number, y1: number;
+  if (((b[o + 3]! >> 1) & 7) === 1) {
+    x0 = b.readDoubleLE(o + 8);
+    x1 = b.readDoubleLE(o + 16);
+    y0 = b.readDoubleLE(o + 24);
+    y1 = b.readDoubleLE(o + 32);
+  } else {
+    x0 = x1 = b.readDoubleLE(o + 13);
+    y0 = y1 = b.readDoubleLE(o + 21);
+  }
+  if (x0 < e[0]!) e[0] = x0;
+  if (y0 < e[1]!) e[1] = y0;
+  if (x1 > e[2]!) e[2] = x1;
+  if (y1 > e[3]!) e[3] = y1;
+}
+
 export async function writeGpkg(source: ExportSource, layer: LayerSchema, sel: ExportSelection, path: string): Promise<void> {
   const cols = exportColumns(layer);
   const table = layer.id.replace(/-/g, '_');
@@ -89,10 +110,14 @@ export async function writeGpkg(source: ExportSource, layer: LayerSchema, sel: E
     const many = new Array<unknown>(width * MULTI);
     const one = new Array<unknown>(width);
     const blobAt = cols.length; // the GeoPackageBinary follows the export columns
+    // the layer extent for gpkg_contents, from the blobs as they pass (no second scan of the table after the COPY)
+    const ext = [Infinity, Infinity, -Infinity, -Infinity];
     const bind = (params: unknown[], p: number, b: RawBatch, at: number) => {
       const { buf, off, len } = b;
       params[p] = rawNumber(buf, off[at]!, len[at]!, 'int');
-      params[p + 1] = buf.subarray(off[at + blobAt]!, off[at + blobAt]! + len[at + blobAt]!);
+      const go = off[at + blobAt]!;
+      params[p + 1] = buf.subarray(go, go + len[at + blobAt]!);
+      widen(ext, buf, go);
       for (let i = 1; i < kinds.length; i++) {
         const n = len[at + i]!;
         const o = off[at + i]!;
@@ -112,8 +137,7 @@ export async function writeGpkg(source: ExportSource, layer: LayerSchema, sel: E
       }
     });
     for await (const b of source.batches(layer, sel, { gpkgBlob: blobSql(layer) })) insertBatch(b);
-    const e = await source.extent(layer, sel);
-    if (e) out.prepare('UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?').run(...e, table);
+    if (ext[0]! <= ext[2]!) out.prepare('UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?').run(...ext, table);
   } finally {
     out.close();
   }

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
+import Sqlite from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { to as copyToStdout } from 'pg-copy-streams';
 import { openTestDatabase } from '../../../sql/testing.ts';
 import type { Database } from '../../../sql/connection.ts';
@@ -12,6 +16,7 @@ import { copyBinaryTuples, decodeBatches } from '../copy-binary.ts';
 import { inlineSql } from '../inline-sql.ts';
 import { exportPlan, type ExportRow, type ExportSelection, type GeometryWanted } from '../rows.ts';
 import { copyExportSource, queryExportSource, type ExportSource } from '../source.ts';
+import { writeGpkg } from '../write-gpkg.ts';
 
 /**
  * The binary COPY row source against the keyset-query source on the same
@@ -195,6 +200,28 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
     await expect(collect((async function* () {
       for await (const t of copyBinaryTuples(truncated(), plan.decoders, 100)) yield t.map((f) => plan.toRow(f));
     })())).rejects.toThrow(/before the trailer/);
+  });
+
+  it('GeoPackage records the extent of the features it wrote (from their blobs, no extra query)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'geoportal-gpkg-'));
+    try {
+      for (const layer of LAYERS) {
+        const sel: ExportSelection = { municipality: 562972 };
+        const file = join(dir, `${layer.id}.gpkg`);
+        await writeGpkg(copy, layer, sel, file);
+        const db = new Sqlite(file, { readonly: true });
+        const got = db.prepare('SELECT min_x, min_y, max_x, max_y FROM gpkg_contents').get() as Record<string, number>;
+        db.close();
+        // PostGIS's ST_Extent is a float4 box (a little larger); the envelope of the exact coordinates lies within 1e-4°
+        const want = (await copy.extent(layer, sel))!;
+        [got.min_x!, got.min_y!, got.max_x!, got.max_y!].forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4));
+        const exact = await sql<{ x0: number; y0: number; x1: number; y1: number }>`SELECT min(ST_XMin(geom)) AS x0, min(ST_YMin(geom)) AS y0,
+          max(ST_XMax(geom)) AS x1, max(ST_YMax(geom)) AS y1 FROM ${sql.raw(tableName(layer))} WHERE municipality_code = 562972`.execute(database.db);
+        expect([got.min_x, got.min_y, got.max_x, got.max_y]).toEqual(Object.values(exact.rows[0]!));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives its connection back, or drops it when the reader stops early', async () => {

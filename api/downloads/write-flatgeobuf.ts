@@ -103,12 +103,8 @@ function writeGeometry(w: ByteWriter, start: number, g: FlatGeometry, type: numb
   return t;
 }
 
-/**
- * One feature from a raw batch row (`at` = index of its first field): the
- * geometry, then the properties copied from the fields' binary form (text
- * bytes as they are, numbers turned little endian) without a JS value each.
- */
-export function writeFeatureRaw(w: ByteWriter, g: FlatGeometry, geometryType: number, types: readonly AttributeType[], batch: RawBatch, at: number): void {
+/** The Feature table and its geometry, up to the properties' length word (reserved); relative offsets only. */
+function writeHead(w: ByteWriter, g: FlatGeometry, geometryType: number): void {
   w.ensure(4 + 24);
   const prefix = w.pos;
   const s = prefix + 4;
@@ -130,8 +126,35 @@ export function writeFeatureRaw(w: ByteWriter, g: FlatGeometry, geometryType: nu
   // properties: [uint16 column index][value] for each non-null value
   w.align(4, s);
   w.ensure(4);
-  const pv = w.pos;
   w.pos += 4;
+}
+
+/**
+ * A point feature's head is the same bytes but for its two coordinates: made
+ * once by writeHead, then copied and patched (the generic path's alignment
+ * and vtable work per point cost more than the properties).
+ */
+const SAMPLE = [-1.2345678901234567e-123, 9.876543210987654e+123];
+let pointHead: { bytes: Buffer; xAt: number; yAt: number } | undefined;
+function pointTemplate(): { bytes: Buffer; xAt: number; yAt: number } {
+  if (pointHead) return pointHead;
+  const w = new ByteWriter(256);
+  writeHead(w, { type: 1, xy: SAMPLE, ends: [1] }, GeometryType.Point);
+  const bytes = Buffer.from(w.bytes());
+  const find = (v: number) => {
+    const at: number[] = [];
+    for (let i = 0; i + 8 <= bytes.length; i++) if (bytes.readDoubleLE(i) === v) at.push(i);
+    if (at.length !== 1) throw new Error('FlatGeobuf point template: coordinate not found once');
+    return at[0]!;
+  };
+  pointHead = { bytes, xAt: find(SAMPLE[0]!), yAt: find(SAMPLE[1]!) };
+  return pointHead;
+}
+
+/** The properties' values, then their length, and the feature's padding and size prefix. */
+function writeProps(w: ByteWriter, prefix: number, types: readonly AttributeType[], batch: RawBatch, at: number): void {
+  const s = prefix + 4;
+  const pv = w.pos - 4;
   const { buf: src, off, len } = batch;
   for (let i = 0; i < types.length; i++) {
     const n = len[at + i]!;
@@ -202,6 +225,26 @@ export function writeFeatureRaw(w: ByteWriter, g: FlatGeometry, geometryType: nu
   // features follow each other without gaps, each a multiple of 8 bytes with its prefix, so the next is aligned too
   w.align(8, prefix);
   w.buf.writeUInt32LE(w.pos - s, prefix);
+}
+
+/**
+ * One feature from a raw batch row (`at` = index of its first field): the
+ * geometry, then the properties copied from the fields' binary form (text
+ * bytes as they are, numbers turned little endian) without a JS value each.
+ */
+export function writeFeatureRaw(w: ByteWriter, g: FlatGeometry, geometryType: number, types: readonly AttributeType[], batch: RawBatch, at: number): void {
+  const prefix = w.pos;
+  if (geometryType === GeometryType.Point && g.xy.length === 2) {
+    const t = pointTemplate();
+    const n = t.bytes.length;
+    w.ensure(n);
+    const d = w.buf;
+    for (let i = 0; i < n; i++) d[prefix + i] = t.bytes[i]!;
+    d.writeDoubleLE(g.xy[0]!, prefix + t.xAt);
+    d.writeDoubleLE(g.xy[1]!, prefix + t.yAt);
+    w.pos = prefix + n;
+  } else writeHead(w, g, geometryType);
+  writeProps(w, prefix, types, batch, at);
 }
 
 const DECODERS: Record<AttributeType, FieldDecoder> = { text: 'text', code: 'text', integer: 'int', number: 'float', boolean: 'bool', date: 'text' };

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { to as copyToStdout } from 'pg-copy-streams';
 import type { LayerSchema } from '../../schemas/index.ts';
 import { copyBinaryBatches, decodeBatches, encodeBatch, type RawBatch } from './copy-binary.ts';
-import { inlineSql } from './inline-sql.ts';
+import { boundSql, copySql } from './copy-sql.ts';
 import { CHUNK, countSql, exportPlan, extentSql, textWidthsSql, type Bbox, type ExportPlan, type ExportRow, type ExportSelection, type GeometryWanted } from './rows.ts';
 
 /**
@@ -113,8 +113,8 @@ const COPY_BATCH = 256;
  * PostgreSQL: one statement, so one consistent snapshot, and the values in
  * their binary send format, which is far cheaper to decode than
  * node-postgres's text results (every value parsed from text, bytea from hex).
- * COPY takes no parameters, so the statement's values are inlined as escaped
- * literals (inline-sql.ts). The source needs no Kysely instance at run time:
+ * COPY takes no parameters, so the request's values are bound to settings the
+ * statement reads (copy-sql.ts): never written into its text. The source needs no Kysely instance at run time:
  * it opens its own connections (a small pool; a COPY holds one for its
  * duration and gives it back when it ends, or drops it when abandoned).
  */
@@ -134,13 +134,22 @@ export function copyExportSource(connectionString: string, searchPath?: string):
     }
     return pool;
   };
-  const query = async <R>(q: RawBuilder<unknown>) => (await getPool().query(inlineSql(q))).rows as R[];
+  const query = async <R>(q: RawBuilder<unknown>) => {
+    const b = boundSql(q);
+    return (await getPool().query(b.sql, b.parameters as unknown[])).rows as R[];
+  };
   async function* copy(plan: ExportPlan, chunk: number): AsyncGenerator<RawBatch> {
-    const text = `COPY (${inlineSql(sql`SELECT ${plan.select} FROM ${plan.from} WHERE ${plan.where} ORDER BY t.fid`)}) TO STDOUT (FORMAT binary)`;
+    const c = copySql(sql`SELECT ${plan.select} FROM ${plan.from} WHERE ${plan.where} ORDER BY t.fid`);
     const client = await getPool().connect();
     let done = false;
     try {
-      yield* copyBinaryBatches(client.query(copyToStdout(text)), plan.decoders.length, chunk);
+      // the request's values, bound, as settings that live as long as this transaction (copy-sql.ts)
+      if (c.settings.length) {
+        await client.query('BEGIN');
+        await client.query(`SELECT ${c.settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(', ')}`, c.settings.flat());
+      }
+      yield* copyBinaryBatches(client.query(copyToStdout(`COPY (${c.sql}) TO STDOUT (FORMAT binary)`)), plan.decoders.length, chunk);
+      if (c.settings.length) await client.query('COMMIT');
       done = true;
     } finally {
       // a COPY left half-read (error, consumer stopped) leaves the connection mid-protocol: drop it

@@ -13,7 +13,7 @@ import { compileCql2 } from '../../features/cql2/compile.ts';
 import { parseCql2Text } from '../../features/cql2/parse-text.ts';
 import { CRS84 } from '../../features/crs.ts';
 import { copyBinaryTuples, decodeBatches } from '../copy-binary.ts';
-import { inlineSql } from '../inline-sql.ts';
+import { copySql } from '../copy-sql.ts';
 import { exportPlan, type ExportRow, type ExportSelection, type GeometryWanted } from '../rows.ts';
 import { copyExportSource, queryExportSource, type ExportSource } from '../source.ts';
 import { writeGpkg } from '../write-gpkg.ts';
@@ -138,7 +138,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
     expect([...types].sort()).toEqual(['boolean', 'code', 'date', 'integer', 'number', 'text']);
   }, 120_000);
 
-  it('applies municipality, bbox (negative numbers) and a CQL2 filter with quotes and Czech text as inlined literals', async () => {
+  it('applies municipality, bbox (negative numbers) and a CQL2 filter with quotes and Czech text bound to settings, not written into the COPY text', async () => {
     const layer = LAYERS[0]!;
     const attr = layer.attributes.find((a) => a.type === 'text')!.name;
     const sels: ExportSelection[] = [
@@ -158,6 +158,12 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
     }
     const quoted = await collect(copy.rows(layer, sels[2]!, { wkb: true }));
     expect(quoted.rows.some((r) => r.values.includes(QUOTED))).toBe(true);
+    for (const sel of sels) {
+      const plan = exportPlan(layer, sel, { wkb: true });
+      const c = copySql(sql`SELECT ${plan.select} FROM ${plan.from} WHERE ${plan.where}`);
+      expect(c.settings.length).toBeGreaterThan(0);
+      for (const [, value] of c.settings) expect(c.sql).not.toContain(value);
+    }
   });
 
   it('decodes tuples and UTF-8 text split at every point between stream chunks', async () => {
@@ -169,7 +175,9 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
     await client.connect();
     const raw: Buffer[] = [];
     try {
-      const stream = client.query(copyToStdout(`COPY (${inlineSql(sql`SELECT ${plan.select} FROM ${plan.from} WHERE ${plan.where} ORDER BY t.fid`)}) TO STDOUT (FORMAT binary)`));
+      const c = copySql(sql`SELECT ${plan.select} FROM ${plan.from} WHERE ${plan.where} ORDER BY t.fid`);
+      expect(c.settings).toEqual([]);
+      const stream = client.query(copyToStdout(`COPY (${c.sql}) TO STDOUT (FORMAT binary)`));
       for await (const c of stream) raw.push(c as Buffer);
     } finally {
       await client.end();

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -80,9 +80,52 @@ async function pruneOldBundles(current: string): Promise<void> {
   }
 }
 
-/** Builds the worker bundle ahead of the first export (the API's start, a benchmark). */
+/**
+ * One worker started ahead of need, idle until a job comes (it has loaded Node
+ * and the bundle, ≈ 0.2–0.3 s, but holds no connection): an export does not
+ * wait for that start, and each export still gets a fresh process whose memory
+ * goes back to the system when it ends. Once idle it is unreferenced, so it never
+ * keeps the API process alive; it exits when the API does (its IPC channel closes).
+ */
+let spare: Promise<ChildProcess> | undefined;
+
+function startWorker(cmd: WorkerCommand): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    // execArgv given explicitly: the API's own (--import tsx …) must not be inherited
+    const child = fork(cmd.script, [], { execArgv: cmd.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const early = (code: number | null, signal: string | null) => reject(new ExportFailed(`export worker did not start (${signal ?? `exit code ${code}`})`));
+    child.once('exit', early);
+    child.once('error', reject);
+    child.once('message', (m: { ready?: boolean }) => {
+      child.off('exit', early);
+      child.off('error', reject);
+      if (m.ready) {
+        // idle from here: it must not keep the API (or a script) alive
+        child.unref();
+        child.channel?.unref();
+        resolve(child);
+      } else reject(new ExportFailed('export worker sent no ready message'));
+    });
+  });
+}
+
+/** The spare if it is alive, else a new one; a new spare is started for the next export. */
+async function takeWorker(): Promise<ChildProcess> {
+  const cmd = await workerCommand();
+  const ready = spare;
+  spare = startWorker(cmd);
+  spare.catch(() => (spare = undefined));
+  const child = ready ? await ready.catch(() => undefined) : undefined;
+  return child && child.exitCode === null && child.connected ? child : startWorker(cmd);
+}
+
+/** Builds the worker bundle and starts the spare worker ahead of the first export (the API's start, a benchmark). */
 export async function prepareExportWorker(): Promise<void> {
-  await workerCommand();
+  const cmd = await workerCommand();
+  spare ??= startWorker(cmd);
+  await spare.catch(() => {
+    spare = undefined;
+  });
 }
 
 /** The V8 flags workers run with. */
@@ -117,22 +160,29 @@ async function slot(): Promise<() => void> {
 /** Writes one download file in a worker process; resolves with the worker's own time and memory figures. */
 export async function runExportWorker(job: ExportJob): Promise<Extract<ExportOutcome, { ok: true }>> {
   const release = await slot();
+  let child: ChildProcess;
   try {
-    const { script, execArgv } = await workerCommand();
-    return await new Promise((resolve, reject) => {
-      // execArgv given explicitly: the API's own (--import tsx …) must not be inherited
-      const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
-      let outcome: ExportOutcome | undefined;
-      child.once('message', (m: ExportOutcome) => (outcome = m));
-      child.once('error', reject);
-      child.once('exit', (code, signal) => {
-        if (outcome?.ok) resolve(outcome);
-        else if (outcome) reject(new ExportFailed(outcome.message, outcome.code));
-        else reject(new ExportFailed(`export worker ended without a result (${signal ?? `exit code ${code}`})`));
-      });
-      child.send(job);
-    });
-  } finally {
+    child = await takeWorker();
+  } catch (e) {
     release();
+    throw e;
   }
+  child.once('exit', release);
+  // from now on someone waits for it
+  child.ref();
+  child.channel?.ref();
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    child.once('message', (outcome: ExportOutcome) => {
+      settled = true;
+      // the worker has closed the file before it answers
+      if (outcome.ok) resolve(outcome);
+      else reject(new ExportFailed(outcome.message, outcome.code));
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (!settled) reject(new ExportFailed(`export worker ended without a result (${signal ?? `exit code ${code}`})`));
+    });
+    child.send(job);
+  });
 }

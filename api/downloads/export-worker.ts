@@ -58,3 +58,5 @@ process.on('disconnect', () => process.exit(1));
 process.once('message', (job: ExportJob) => {
   void run(job).then((outcome) => process.send!(outcome, () => process.exit(0)));
 });
+// loaded and waiting: the API keeps one such spare ready (export-process.ts)
+if (process.connected) process.send!({ ready: true }, (e: Error | null) => e && process.exit(1));

@@ -18,7 +18,7 @@ const BUNDLE_DIR = join(here, '..', '..', 'node_modules', '.cache', 'geoportal')
  * layer size, and a small young generation keeps the resident set small
  * (EXPORT_WORKER_FLAGS overrides).
  */
-const FLAGS = (process.env.EXPORT_WORKER_FLAGS ?? '--max-old-space-size=256 --max-semi-space-size=2').split(/\s+/).filter(Boolean);
+const FLAGS = (process.env.EXPORT_WORKER_FLAGS ?? '--max-old-space-size=256 --max-semi-space-size=1').split(/\s+/).filter(Boolean);
 
 interface WorkerCommand {
   execArgv: string[];

@@ -48,7 +48,8 @@ export async function zipFiles(out: string, entries: readonly ZipEntry[]): Promi
       let size = 0;
       const dataAt = pos;
       await pipeline(
-        createReadStream(e.path, { highWaterMark: 1 << 20 }),
+        // 64 KiB reads: the generator stage below is an object-mode stream that buffers 16 chunks (16 MB at 1 MiB)
+        createReadStream(e.path, { highWaterMark: 1 << 16 }),
         async function* (src: AsyncIterable<Buffer>) {
           for await (const c of src) {
             crc = crc32(c, crc);

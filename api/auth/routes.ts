@@ -9,7 +9,6 @@ import type { AuthConfig } from './config.ts';
 import { CSRF_COOKIE, Forbidden, requirePrincipal, SESSION_COOKIE, setCookie, Unauthorized } from './middleware.ts';
 import { authorizationRedirect, completeSignIn, oidcConfiguration, type OidcAttempt } from './oidc.ts';
 import { principalOf } from './principal.ts';
-import { RateLimiter } from './rate-limit.ts';
 import { verifyPassword } from './secrets.ts';
 import { createApiToken, createSession, deleteSession, listTokens, revokeToken } from './sessions.ts';
 import { findUser, findUserByEmail, publicUser } from './users.ts';
@@ -49,12 +48,28 @@ async function countUnknownAddressFailure(db: Kysely<any>, email: string, cfg: A
   await sql`DELETE FROM login_throttle WHERE last_failed_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until < now())`.execute(db);
 }
 
+/**
+ * Counts a sign-in attempt of a client address in a fixed window (login_client_throttle: shared by
+ * every API instance); returns the seconds to wait when over the limit, else 0.
+ */
+async function countClientAttempt(db: Kysely<any>, ip: string, cfg: AuthConfig): Promise<number> {
+  const r = await sql<{ attempts: number; wait: number }>`
+    INSERT INTO login_client_throttle AS t (client_hash, window_start, attempts)
+      VALUES (${createHash('sha256').update(ip).digest('hex')}, now(), 1)
+    ON CONFLICT (client_hash) DO UPDATE SET
+      attempts = CASE WHEN t.window_start <= now() - make_interval(secs => ${cfg.loginRateWindowSeconds}) THEN 1 ELSE t.attempts + 1 END,
+      window_start = CASE WHEN t.window_start <= now() - make_interval(secs => ${cfg.loginRateWindowSeconds}) THEN now() ELSE t.window_start END
+    RETURNING attempts, extract(epoch FROM t.window_start + make_interval(secs => ${cfg.loginRateWindowSeconds}) - now())::float8 AS wait`.execute(db);
+  const { attempts, wait } = r.rows[0]!;
+  if (attempts === 1) await sql`DELETE FROM login_client_throttle WHERE window_start < now() - interval '1 day'`.execute(db);
+  return attempts > cfg.loginRateLimit ? Math.max(1, Math.ceil(wait)) : 0;
+}
+
 export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
   const router = new Router();
-  const limiter = new RateLimiter(cfg.loginRateLimit, cfg.loginRateWindowSeconds * 1000);
 
   router.post('/api/auth/login', async (ctx) => {
-    const wait = limiter.hit(ctx.ip);
+    const wait = await countClientAttempt(db, ctx.ip, cfg);
     if (wait) {
       ctx.set('Retry-After', String(wait));
       throw new TooManyRequests('too many sign-in attempts from this address; try again later', wait);

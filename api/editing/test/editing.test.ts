@@ -347,13 +347,24 @@ describe.each(testBackends())('editing, accounts and history on %s', (backend) =
       await api().post('/api/auth/login').send({ email: 'lockme@chomutov.test', password: 'špatně' }).expect(401);
     const locked = await api().post('/api/auth/login').send({ email: 'lockme@chomutov.test', password: PASSWORD }).expect(429);
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // two instances over one database share the per-address limit (counted in the database)
+    await sql`DELETE FROM login_client_throttle`.execute(database.db);
     const strict = createApp({ database, dataDir, auth: { ...DEFAULT_AUTH, loginRateLimit: 2 } }).listen(0);
+    const strict2 = createApp({ database, dataDir, auth: { ...DEFAULT_AUTH, loginRateLimit: 2 } }).listen(0);
     try {
       await request(strict).post('/api/auth/login').send({ email: 'nikdo@x.test', password: 'a' }).expect(401);
-      await request(strict).post('/api/auth/login').send({ email: 'nikdo@x.test', password: 'a' }).expect(401);
-      await request(strict).post('/api/auth/login').send({ email: 'admin@chomutov.test', password: PASSWORD }).expect(429);
+      await request(strict2).post('/api/auth/login').send({ email: 'nikdo@x.test', password: 'a' }).expect(401);
+      const limited = await request(strict).post('/api/auth/login').send({ email: 'admin@chomutov.test', password: PASSWORD }).expect(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      await request(strict2).post('/api/auth/login').send({ email: 'admin@chomutov.test', password: PASSWORD }).expect(429);
+      // the address is kept only as a hash
+      const kept = await sql<{ client_hash: string }>`SELECT client_hash FROM login_client_throttle`.execute(database.db);
+      expect(kept.rows.length).toBeGreaterThan(0);
+      for (const r of kept.rows) expect(r.client_hash).toMatch(/^[0-9a-f]{64}$/);
     } finally {
       strict.close();
+      strict2.close();
+      await sql`DELETE FROM login_client_throttle`.execute(database.db);
     }
   });
 

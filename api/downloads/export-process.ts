@@ -157,9 +157,16 @@ async function slot(): Promise<() => void> {
   };
 }
 
+let jobs = 0;
+/** How many exports this process has handed to workers (for logs and tests). */
+export function exportWorkerJobs(): number {
+  return jobs;
+}
+
 /** Writes one download file in a worker process; resolves with the worker's own time and memory figures. */
 export async function runExportWorker(job: ExportJob): Promise<Extract<ExportOutcome, { ok: true }>> {
   const release = await slot();
+  jobs++;
   let child: ChildProcess;
   try {
     child = await takeWorker();

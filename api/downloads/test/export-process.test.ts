@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import request from 'supertest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestDatabase } from '../../../sql/testing.ts';
 import type { Database } from '../../../sql/connection.ts';
 import { seedIfEmpty } from '../../../etl/seed.ts';
 import { getLayer } from '../../../schemas/index.ts';
-import { ExportFailed, runExportWorker } from '../export-process.ts';
+import { ExportFailed, exportWorkerJobs, runExportWorker } from '../export-process.ts';
 import { copyExportSource } from '../source.ts';
 import { WRITERS } from '../writers.ts';
+import { createApp } from '../../app.ts';
+import { sql } from 'kysely';
 import type { FormatId } from '../formats.ts';
 
 // the worker exists for PostgreSQL (PGlite lives in the API's process and exports there)
@@ -44,6 +48,34 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export worker process', () => {
     const bytes = readFileSync(inWorker);
     expect(bytes.length).toBeGreaterThan(1000);
     expect(bytes.equals(readFileSync(here))).toBe(true);
+  });
+
+  it('serves a large layer through the worker over HTTP (threshold EXPORT_IN_PROCESS_MAX)', async () => {
+    const before = process.env.EXPORT_IN_PROCESS_MAX;
+    process.env.EXPORT_IN_PROCESS_MAX = '0';
+    const server = createApp({ database, dataDir: dir }).listen(0);
+    const jobs = exportWorkerJobs();
+    try {
+      const n = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM layer_obce`.execute(database.db)).rows[0]!.n;
+      for (const [name, src] of [['obce.gpkg', ''], ['obce.shp.zip', '/vsizip/']] as const) {
+        const res = await request(server).get(`/api/downloads/${name}`).buffer(true).parse((r, cb) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => cb(null, Buffer.concat(chunks)));
+        });
+        expect(res.status).toBe(200);
+        const file = join(dir, `http-${name}`);
+        writeFileSync(file, res.body as Buffer);
+        const info = execFileSync('ogrinfo', ['-ro', '-so', '-al', `${src}${file}`]).toString();
+        expect(Number(/Feature Count: (\d+)/.exec(info)![1])).toBe(n);
+      }
+      expect(n).toBeGreaterThan(0);
+      expect(exportWorkerJobs()).toBe(jobs + 2);
+    } finally {
+      server.close();
+      if (before === undefined) delete process.env.EXPORT_IN_PROCESS_MAX;
+      else process.env.EXPORT_IN_PROCESS_MAX = before;
+    }
   });
 
   it('reports failures: the database error with its SQLSTATE (the API maps 22… to a 400), bad filters, unknown layers', async () => {

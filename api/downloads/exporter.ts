@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { LayerSchema } from '../../schemas/index.ts';
 import type { DownloadFormat } from './formats.ts';
-import { prepareExportWorker, runExportWorker } from './export-process.ts';
+import { runExportWorker } from './export-process.ts';
 import { compileSelection, type ExportRequest } from './selection.ts';
 import { copyExportSource, type ExportSource } from './source.ts';
 import { WRITERS } from './writers.ts';
@@ -20,8 +20,6 @@ export function inProcessExporter(source: ExportSource): Exporter {
  * does not stall tile and feature requests, and its memory is returned when it ends.
  */
 export function workerExporter(conn: { url: string; searchPath?: string }): Exporter {
-  // bundled now, so the first download does not wait for it
-  prepareExportWorker().catch(() => {});
   return async (layer, format, req, path) => {
     await runExportWorker({ databaseUrl: conn.url, searchPath: conn.searchPath, layerId: layer.id, format: format.id, request: req, path });
   };

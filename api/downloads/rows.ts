@@ -170,15 +170,6 @@ export function exportPlan(layer: LayerSchema, sel: ExportSelection, want: Geome
   };
 }
 
-export function countSql(layer: LayerSchema, sel: ExportSelection): RawBuilder<{ n: number }> {
-  return sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}`;
-}
-
-export function extentSql(layer: LayerSchema, sel: ExportSelection): RawBuilder<{ minx: number | null; miny: number | null; maxx: number | null; maxy: number | null }> {
-  return sql`SELECT ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx, ST_YMax(e) AS maxy
-    FROM (SELECT ST_Extent(t.geom) AS e FROM ${sql.raw(tableName(layer))} t WHERE ${selectionWhere(layer, sel)}) q`;
-}
-
 /** Longest value in bytes of each text column of the selection, by export column index (`w<index>`), one scan; undefined when there are none. */
 export function textWidthsSql(layer: LayerSchema, sel: ExportSelection): RawBuilder<Record<string, number | null>> | undefined {
   const text = exportColumns(layer)

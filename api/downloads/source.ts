@@ -4,12 +4,11 @@ import { to as copyToStdout } from 'pg-copy-streams';
 import type { LayerSchema } from '../../schemas/index.ts';
 import { copyBinaryBatches, decodeBatches, encodeBatch, type RawBatch } from './copy-binary.ts';
 import { boundSql, copySql } from './copy-sql.ts';
-import { CHUNK, countSql, exportPlan, extentSql, textWidthsSql, type Bbox, type ExportPlan, type ExportRow, type ExportSelection, type GeometryWanted } from './rows.ts';
+import { CHUNK, exportPlan, textWidthsSql, type ExportPlan, type ExportRow, type ExportSelection, type GeometryWanted } from './rows.ts';
 
 /**
- * Where the export writers get their rows and the few aggregates they need
- * (feature count for FlatGeobuf's header, extent for GeoPackage, text widths
- * for dBASE). Rows come in fid order, a chunk at a time, in the same shape
+ * Where the export writers get their rows, and the text widths dBASE needs
+ * before the first row. Rows come in fid order, a chunk at a time, in the same shape
  * whichever source reads them.
  */
 export interface ExportSource {
@@ -20,17 +19,9 @@ export interface ExportSource {
    * copy values into a binary file read them without making a JS value of each.
    */
   batches(layer: LayerSchema, sel: ExportSelection, want: GeometryWanted, chunk?: number): AsyncIterable<RawBatch>;
-  count(layer: LayerSchema, sel: ExportSelection): Promise<number>;
-  extent(layer: LayerSchema, sel: ExportSelection): Promise<Bbox | null>;
   /** longest value in bytes of each text column, by export column index */
   textWidths(layer: LayerSchema, sel: ExportSelection): Promise<Map<number, number>>;
   close?(): Promise<void>;
-}
-
-type ExtentRow = { minx: number | null; miny: number | null; maxx: number | null; maxy: number | null };
-
-function toExtent(e: ExtentRow | undefined): Bbox | null {
-  return e && e.minx !== null ? [Number(e.minx), Number(e.miny), Number(e.maxx), Number(e.maxy)] : null;
 }
 
 function toWidths(row: Record<string, number | null> | undefined): Map<number, number> {
@@ -85,12 +76,6 @@ export function queryExportSource(db: Kysely<any>): ExportSource {
     async *batches(layer, sel, want, chunk = CHUNK): AsyncGenerator<RawBatch> {
       const plan = exportPlan(layer, sel, want);
       for await (const page of pages(plan, chunk)) yield encodeBatch(page, plan.decoders);
-    },
-    async count(layer, sel) {
-      return (await countSql(layer, sel).execute(db)).rows[0]!.n;
-    },
-    async extent(layer, sel) {
-      return toExtent((await extentSql(layer, sel).execute(db)).rows[0]);
     },
     async textWidths(layer, sel) {
       const q = textWidthsSql(layer, sel);
@@ -167,12 +152,6 @@ export function copyExportSource(connectionString: string, searchPath?: string):
     },
     batches(layer, sel, want, chunk = COPY_BATCH) {
       return copy(exportPlan(layer, sel, want), chunk);
-    },
-    async count(layer, sel) {
-      return (await query<{ n: number }>(countSql(layer, sel)))[0]!.n;
-    },
-    async extent(layer, sel) {
-      return toExtent((await query<ExtentRow>(extentSql(layer, sel)))[0]);
     },
     async textWidths(layer, sel) {
       const q = textWidthsSql(layer, sel);

@@ -152,8 +152,6 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
       expect(a.rows.length).toBeGreaterThan(0);
       expect(a.rows.length).toBeLessThan(N);
       expect(b.rows).toEqual(a.rows);
-      expect(await copy.count(layer, sel)).toBe(await query.count(layer, sel));
-      expect(await copy.extent(layer, sel)).toEqual(await query.extent(layer, sel));
       expect(await copy.textWidths(layer, sel)).toEqual(await query.textWidths(layer, sel));
     }
     const quoted = await collect(copy.rows(layer, sels[2]!, { wkb: true }));
@@ -220,9 +218,6 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
         const db = new Sqlite(file, { readonly: true });
         const got = db.prepare('SELECT min_x, min_y, max_x, max_y FROM gpkg_contents').get() as Record<string, number>;
         db.close();
-        // PostGIS's ST_Extent is a float4 box (a little larger); the envelope of the exact coordinates lies within 1e-4°
-        const want = (await copy.extent(layer, sel))!;
-        [got.min_x!, got.min_y!, got.max_x!, got.max_y!].forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-4));
         const exact = await sql<{ x0: number; y0: number; x1: number; y1: number }>`SELECT min(ST_XMin(geom)) AS x0, min(ST_YMin(geom)) AS y0,
           max(ST_XMax(geom)) AS x1, max(ST_YMax(geom)) AS y1 FROM ${sql.raw(tableName(layer))} WHERE municipality_code = 562972`.execute(database.db);
         expect([got.min_x, got.min_y, got.max_x, got.max_y]).toEqual(Object.values(exact.rows[0]!));
@@ -241,7 +236,6 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
       }
     }
     // more abandoned COPYs than the pool has connections: they were not left checked out
-    expect(await copy.count(layer, {})).toBe(N);
     const { rows } = await collect(copy.rows(layer, {}, { wkb: true }, 100));
     expect(rows).toHaveLength(N);
   });
@@ -253,6 +247,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
     const filter = compileCql2(parseCql2Text(`${attr} = 'x'`), { layer, filterCrs: CRS84 });
     const bad: ExportSelection = { filter: sql`${filter} OR (${sql.ref(`t.${attr}`)} || ${'-bad'})::date IS NULL` };
     await expect(collect(copy.rows(layer, bad, { wkb: true }))).rejects.toThrow();
-    expect(await copy.count(layer, {})).toBe(N);
+    // and the source still works afterwards
+    expect((await collect(copy.rows(layer, {}, { wkb: true }))).rows).toHaveLength(N);
   });
 });

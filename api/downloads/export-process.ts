@@ -109,23 +109,28 @@ function startWorker(cmd: WorkerCommand): Promise<ChildProcess> {
   });
 }
 
+/** Starts the next spare; a spare that fails to start is forgotten (only if it is still the current one). */
+function newSpare(cmd: WorkerCommand): Promise<ChildProcess> {
+  const p = startWorker(cmd);
+  spare = p;
+  p.catch(() => {
+    if (spare === p) spare = undefined;
+  });
+  return p;
+}
+
 /** The spare if it is alive, else a new one; a new spare is started for the next export. */
 async function takeWorker(): Promise<ChildProcess> {
   const cmd = await workerCommand();
   const ready = spare;
-  spare = startWorker(cmd);
-  spare.catch(() => (spare = undefined));
+  newSpare(cmd);
   const child = ready ? await ready.catch(() => undefined) : undefined;
   return child && child.exitCode === null && child.connected ? child : startWorker(cmd);
 }
 
-/** Builds the worker bundle and starts the spare worker ahead of the first export (the API's start, a benchmark). */
+/** Builds the worker bundle and starts the spare worker ahead of an export (a benchmark, to time the export alone). */
 export async function prepareExportWorker(): Promise<void> {
-  const cmd = await workerCommand();
-  spare ??= startWorker(cmd);
-  await spare.catch(() => {
-    spare = undefined;
-  });
+  await (spare ?? newSpare(await workerCommand())).catch(() => {});
 }
 
 /** The V8 flags workers run with. */

@@ -4,8 +4,8 @@
  * empty database through the ETL, and serves the API and the portal.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import type { Middleware } from 'koa';
 import { loadConfig, pgliteDir, type Config } from './config.ts';
@@ -23,8 +23,9 @@ import { Redis } from 'ioredis';
 import { TileCache } from './cache/tile-cache.ts';
 import { startTileInvalidation } from './cache/invalidation.ts';
 import { createLogger } from './middleware/logging.ts';
+import { PROJECT_ROOT } from '../schemas/paths.ts';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = PROJECT_ROOT;
 
 export async function loadPortal(): Promise<NodeHandler | undefined> {
   const handler = join(root, 'portal/build/handler.js');

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import jsonld from 'jsonld';
 import { Writer, type Store } from 'n3';
 import { NS } from './vocab.ts';
+import { fromRoot } from '../schemas/paths.ts';
 
 /** The official JSON-LD context of DCAT-AP-CZ 2024-05-28 that our documents reference. */
 export const OFN_CONTEXT_IRI =
   'https://ofn.gov.cz/dcat-ap-cz-rozhraní-katalogů-otevřených-dat/2024-05-28/kontexty/rozhraní-katalogů-otevřených-dat.jsonld';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = fromRoot('data-catalog');
 /**
  * The same term definitions as the official context (checked by digest in the catalogue test against the file
  * at datagov-cz/otevrene-formalni-normy commit 4899626b): NKOD expands our documents with the official file, so

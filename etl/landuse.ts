@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { getLayer, tableName } from '../schemas/index.ts';
 import { recordChange } from '../sql/changes.ts';
 import { InputError } from './errors.ts';
 import { finishImport, prepareImport, stageAndPublish, type PreparedImport, type RunReport } from './import.ts';
 import { loadMapping } from './mapping.ts';
+import { fromRoot } from '../schemas/paths.ts';
 
-const mappings = join(dirname(fileURLToPath(import.meta.url)), 'mappings');
+const mappings = fromRoot('etl', 'mappings');
 
 /** JSÚPD shapefiles we publish, the layer each goes to and its mapping. */
 export const JSUPD_LAYERS = [

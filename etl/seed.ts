@@ -1,11 +1,11 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { importFile, type RunReport } from './import.ts';
 import { loadMapping } from './mapping.ts';
 import { findPlanVersions, importPlanVersion } from './landuse.ts';
+import { fromRoot } from '../schemas/paths.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = fromRoot('etl');
 
 /** Sample data shipped in the repo, loaded on first start through the ordinary import. Order matters: municipalities first. */
 export const SEED_SOURCES = [

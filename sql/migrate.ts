@@ -1,11 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { layers } from '../schemas/index.ts';
 import { layerDdl } from '../schemas/ddl.ts';
+import { fromRoot } from '../schemas/paths.ts';
 
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+const MIGRATIONS_DIR = fromRoot('sql', 'migrations');
 
 /**
  * Applies the versioned migrations of sql/migrations (each in its own

@@ -1,17 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../../schemas/paths.ts';
 import type { ExportJob, ExportOutcome } from './export-worker.ts';
 
 export type { ExportJob } from './export-worker.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const ENTRY = join(here, 'export-worker.ts');
-/** Beside the project's node_modules, so the bundle's package imports resolve as the API's do. */
-const BUNDLE_DIR = join(here, '..', '..', 'node_modules', '.cache', 'geoportal');
+/** Built by `npm run build` (scripts/build.mjs) with its packages bundled: no TypeScript loader, no bundling at run time. */
+const WORKER = fromRoot('dist', 'export-worker.mjs');
 
 /**
  * V8 flags of a worker: the writers stream, so a modest heap suffices for any
@@ -25,59 +20,10 @@ interface WorkerCommand {
   script: string;
 }
 
-let bundled: Promise<WorkerCommand> | undefined;
-
-/**
- * The worker as one JavaScript file, made by esbuild from its TypeScript
- * sources when first needed (≈ 0.2 s) and named by its content, so a changed
- * source is never run stale. Under the TypeScript loader (tsx) the worker would
- * start with 113 MB instead of 59 MB. Where the bundle cannot be written, it runs under tsx.
- */
+/** The worker's command; a missing build is a deployment error, said plainly rather than worked around. */
 function workerCommand(): Promise<WorkerCommand> {
-  bundled ??= (async () => {
-    try {
-      const { build } = await import('esbuild');
-      const r = await build({
-        entryPoints: [ENTRY],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        // packages bundled too (half the start-up time and 8 MB less than loading kysely's hundreds of
-        // modules); not the native better-sqlite3. Bundled CommonJS packages require Node's built-ins:
-        external: ['better-sqlite3', 'pg-native'],
-        banner: { js: "import { createRequire as __workerRequire } from 'node:module'; const require = __workerRequire(import.meta.url);" },
-        write: false,
-        logLevel: 'silent',
-        tsconfigRaw: '{}',
-      });
-      const code = r.outputFiles[0]!.contents;
-      const name = `export-worker-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-      const file = join(BUNDLE_DIR, name);
-      if (!existsSync(file)) {
-        await mkdir(BUNDLE_DIR, { recursive: true });
-        const tmp = `${file}.${process.pid}.tmp`;
-        await writeFile(tmp, code);
-        await rename(tmp, file);
-        await pruneOldBundles(name);
-      }
-      return { execArgv: FLAGS, script: file };
-    } catch {
-      return { execArgv: [...FLAGS, '--import', 'tsx'], script: ENTRY };
-    }
-  })();
-  return bundled;
-}
-
-/** Bundles of earlier sources, left by earlier runs: gone after a day (a running worker may still use one). */
-async function pruneOldBundles(current: string): Promise<void> {
-  const dayAgo = Date.now() - 86_400_000;
-  for (const f of await readdir(BUNDLE_DIR).catch(() => [] as string[])) {
-    if (!f.startsWith('export-worker-') || f === current) continue;
-    const p = join(BUNDLE_DIR, f);
-    const modified = (await stat(p).catch(() => undefined))?.mtimeMs ?? Infinity;
-    if (modified < dayAgo) await rm(p, { force: true });
-  }
+  if (!existsSync(WORKER)) return Promise.reject(new Error(`${WORKER} is missing: run \`npm run build\``));
+  return Promise.resolve({ execArgv: FLAGS, script: WORKER });
 }
 
 /**
@@ -91,7 +37,7 @@ let spare: Promise<ChildProcess> | undefined;
 
 function startWorker(cmd: WorkerCommand): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    // execArgv given explicitly: the API's own (--import tsx …) must not be inherited
+    // execArgv given explicitly: the parent's own (a test runner's loader, --inspect …) must not be inherited
     const child = fork(cmd.script, [], { execArgv: cmd.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     const early = (code: number | null, signal: string | null) => reject(new ExportFailed(`export worker did not start (${signal ?? `exit code ${code}`})`));
     child.once('exit', early);

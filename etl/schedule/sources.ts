@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
 import { Cron } from 'croner';
 import { getLayer } from '../../schemas/index.ts';
 import { InputError } from '../errors.ts';
+import { PROJECT_ROOT } from '../../schemas/paths.ts';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const root = PROJECT_ROOT;
 
 /** One scheduled source of etl/sources.json (or the file named by ETL_SOURCES). */
 export interface SourceConfig {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { getQuantity } from './quantities.ts';
+import { fromRoot } from '../../schemas/paths.ts';
 
 export type Op = '<' | '<=' | '>' | '>=' | '==';
 
@@ -32,7 +32,7 @@ export const STALE_RULE: Omit<AlertRule, 'all'> = {
   severity: 'warning',
 };
 
-export const DEFAULT_RULES_FILE = join(dirname(fileURLToPath(import.meta.url)), 'alert-rules.json');
+export const DEFAULT_RULES_FILE = fromRoot('etl', 'sensors', 'alert-rules.json');
 
 const OPS: Record<Op, (a: number, b: number) => boolean> = {
   '<': (a, b) => a < b,

@@ -40,13 +40,16 @@ export function todayIso(): string {
 }
 
 /** Paint properties that carry a layer's opacity, with the schema's own value at opacity 1. */
-export function opacityPaint(layer: LayerSchema, opacity: number): { id: string; prop: string; value: number }[] {
+/** The paint properties the opacity slider sets (a union, so maplibre's setPaintProperty type-checks them). */
+type OpacityProperty = 'fill-opacity' | 'line-opacity' | 'text-opacity' | 'circle-opacity' | 'circle-stroke-opacity';
+
+export function opacityPaint(layer: LayerSchema, opacity: number): { id: string; prop: OpacityProperty; value: number }[] {
   const g = layer.geometryType;
   if (g.endsWith('Polygon'))
     return [
       { id: `${layer.id}-fill`, prop: 'fill-opacity', value: (layer.style.fillOpacity ?? 0.3) * opacity },
       { id: `${layer.id}-line`, prop: 'line-opacity', value: opacity },
-      ...(layer.style.labelBy ? [{ id: `${layer.id}-label`, prop: 'text-opacity', value: opacity }] : []),
+      ...(layer.style.labelBy ? [{ id: `${layer.id}-label`, prop: 'text-opacity' as const, value: opacity }] : []),
     ];
   if (g.endsWith('LineString')) return [{ id: `${layer.id}-line`, prop: 'line-opacity', value: opacity }];
   return [

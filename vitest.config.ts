@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{api,etl,schemas,sql,data-catalog,portal}/**/*.test.ts'],
+    include: ['{api,etl,schemas,sql,data-catalog,portal,faults}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'portal/build/**', 'portal/.svelte-kit/**'],
     // each test file opens its own embedded database (several seconds to unpack PostGIS)
     testTimeout: 60_000,

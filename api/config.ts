@@ -6,6 +6,10 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** PostgreSQL connections of the request pool (DATABASE_POOL_MAX); the process holds at most this + 2 (LISTEN) */
+  databasePoolMax: number;
+  /** a new PostgreSQL connection not established within this fails, so a request answers 503 instead of hanging (DATABASE_CONNECT_TIMEOUT_MS) */
+  databaseConnectTimeoutMs: number;
   dataDir: string;
   /** public https base URL used in links and catalogue IRIs */
   publicBaseUrl?: string;
@@ -31,6 +35,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
+    databasePoolMax: Math.max(1, nonNegative(env, 'DATABASE_POOL_MAX', 10)),
+    databaseConnectTimeoutMs: Math.max(100, nonNegative(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000)),
     dataDir: resolve(env.DATA_DIR ?? 'data'),
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/$/, '') || undefined,
     seed: env.SEED !== '0',

@@ -34,11 +34,14 @@ export class DatabaseUnavailable extends HttpProblem {
   }
 }
 
-const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '08006', '08001']);
+// 53300: too many connections; 57P01–03: the server is shutting down, crashed or starting
+const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '53300', '57P01', '57P02', '57P03', '08006', '08001', '08003']);
+// pg.Pool's own failures carry no code: its connect timeout (DATABASE_CONNECT_TIMEOUT_MS) and a wait for a free client that timed out
+const DB_DOWN_MESSAGES = /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error/;
 
 export function isDatabaseDown(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
-  return (code !== undefined && DB_DOWN_CODES.has(code)) || /Connection terminated|connect ECONNREFUSED/.test(String((e as Error)?.message));
+  return (code !== undefined && DB_DOWN_CODES.has(code)) || DB_DOWN_MESSAGES.test(String((e as Error)?.message));
 }
 
 export async function problemMiddleware(ctx: Context, next: Next): Promise<void> {

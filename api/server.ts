@@ -11,7 +11,7 @@ import type { Middleware } from 'koa';
 import { loadConfig, pgliteDir, type Config } from './config.ts';
 import { createApp, type NodeHandler } from './app.ts';
 import { bridgeMiddleware, readLiveLock, writeLock } from './local-bridge.ts';
-import { openDatabase, type Database } from '../sql/connection.ts';
+import { openDatabase, probeCapabilities, type Database } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import { seedIfEmpty } from '../etl/seed.ts';
 import { startScheduler } from '../etl/schedule/runner.ts';
@@ -40,10 +40,17 @@ export async function startServer(config: Config, log: (m: string) => void = con
       throw new Error(`another geoportal server (pid ${other.pid}, port ${other.port}) already uses ${config.dataDir}; stop it or set DATA_DIR`);
   }
   const t0 = Date.now();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: pgliteDir(config) });
-  log(`database: ${database.kind} at ${database.location} (tiles encoded by ${database.canEncodeMvt ? 'PostGIS ST_AsMVT' : 'geojson-vt/vt-pbf'}), opened in ${Date.now() - t0} ms`);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: pgliteDir(config),
+    poolSize: config.databasePoolMax,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+  });
   const { applied } = await migrate(database.db);
   if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
+  // capabilities only now: on a new database the migrations create the PostGIS extension
+  await probeCapabilities(database);
+  log(`database: ${database.kind} at ${database.location} (tiles encoded by ${database.canEncodeMvt ? 'PostGIS ST_AsMVT' : 'geojson-vt/vt-pbf'}), ready in ${Date.now() - t0} ms`);
   if (config.seed) await seedIfEmpty(database.db, log);
   const portal = await loadPortal();
   if (!portal) log('portal build not found (portal/build): serving the API only; run `npm run build`');

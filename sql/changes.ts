@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from './connection.ts';
+import type { Database, ListenOptions } from './connection.ts';
 
 /**
  * Every writer (ETL import, API edit, restore) calls `recordChange` inside its
@@ -28,15 +28,20 @@ export type ChangeListener = (change: LayerChange) => void;
 
 /**
  * Subscribes to committed changes. On PostgreSQL a dedicated connection
- * LISTENs (reconnecting when the server comes back); on PGlite the embedded
- * database delivers its own notifications in-process.
+ * LISTENs (reconnecting when the server comes back, then `opts.onResync`:
+ * changes committed while it was away were not announced); on PGlite the
+ * embedded database delivers its own notifications in-process.
  */
-export async function listenChanges(database: Database, listener: ChangeListener): Promise<() => Promise<void>> {
-  return database.listen(CHANGE_CHANNEL, (payload) => {
-    try {
-      listener(JSON.parse(payload) as LayerChange);
-    } catch {
-      /* a malformed notification is ignored */
-    }
-  });
+export async function listenChanges(database: Database, listener: ChangeListener, opts: ListenOptions = {}): Promise<() => Promise<void>> {
+  return database.listen(
+    CHANGE_CHANNEL,
+    (payload) => {
+      try {
+        listener(JSON.parse(payload) as LayerChange);
+      } catch {
+        /* a malformed notification is ignored */
+      }
+    },
+    opts,
+  );
 }

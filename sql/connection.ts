@@ -4,6 +4,9 @@ import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import { isCopyFrom, type CopyData } from './copy.ts';
 import { pglitePool } from './pglite-pool.ts';
+import { ChannelListener, type Backoff, type ListenerStatus, type ListenOptions } from './listener.ts';
+
+export type { ListenerStatus, ListenOptions } from './listener.ts';
 
 export type BackendKind = 'postgres' | 'pglite';
 
@@ -16,8 +19,10 @@ export interface Database {
   location: string;
   /** PostgreSQL only: the unredacted URL and schema, for code that opens connections of its own (download COPY) */
   connection?: { url: string; searchPath?: string };
-  /** LISTEN on a channel; resolves to an unsubscribe function */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /** LISTEN on a channel; resolves to an unsubscribe function. `onResync` runs after every re-LISTEN (notifications were lost meanwhile). */
+  listen(channel: string, onPayload: (payload: string) => void, opts?: ListenOptions): Promise<() => Promise<void>>;
+  /** every LISTEN of this process and whether it is in place (health) */
+  listeners(): ListenerStatus[];
   close(): Promise<void>;
 }
 
@@ -29,7 +34,14 @@ export interface OpenOptions {
   /** PostgreSQL schema to work in (tests isolate themselves this way) */
   searchPath?: string;
   poolSize?: number;
+  /** PostgreSQL: a connection not established within this fails (default 3000 ms), so requests answer 503 instead of hanging */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: reconnect delays of the LISTEN connections */
+  listenBackoff?: Backoff;
 }
+
+/** How the process names itself in pg_stat_activity. */
+export const APPLICATION_NAME = 'geoportal';
 
 const INT8 = 20;
 
@@ -38,7 +50,15 @@ const INT8 = 20;
  * CopyData (sql/copy.ts): Kysely hands statements to `client.query(sql, params)`,
  * so bulk loads run on the transaction's own connection.
  */
-class Client extends pg.Client {}
+class Client extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    // pg.Pool listens for errors only on idle clients: a connection lost while one is checked out between two
+    // queries (Kysely holds it across awaits) would be an unhandled 'error' and end the process. The client
+    // is then unqueryable; its next query fails (→ 503) and the pool discards it on release.
+    this.on('error', () => {});
+  }
+}
 const plainQuery = pg.Client.prototype.query;
 Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const [text, params] = args;
@@ -58,8 +78,17 @@ async function copyIn(client: pg.Client, text: string, data: CopyData): Promise<
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const database = opts.databaseUrl ? await openPostgres(opts) : await openPglite(opts);
-  database.canEncodeMvt = await probeMvt(database.db);
+  await probeCapabilities(database);
   return database;
+}
+
+/**
+ * Decides what the database can do. Run again once the migrations have made
+ * the schema ready: on a new database PostGIS appears only with the first
+ * migration, and a probe before it would pick the slow path until a restart.
+ */
+export async function probeCapabilities(database: Database): Promise<void> {
+  database.canEncodeMvt = await probeMvt(database.db);
 }
 
 async function openPostgres(opts: OpenOptions): Promise<Database> {
@@ -69,47 +98,49 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
   };
+  const connectTimeout = opts.connectTimeoutMs ?? 3000;
   const pool = new pg.Pool({
     Client,
     connectionString: url,
     max: opts.poolSize ?? 10,
     types,
     options: opts.searchPath ? `-c search_path=${opts.searchPath},public` : undefined,
+    application_name: APPLICATION_NAME,
+    // unreachable database: a request fails (503) after this instead of waiting for a connection for ever
+    connectionTimeoutMillis: connectTimeout,
+    keepAlive: true,
     // a new connection's first PostGIS query loads the extension (tens of ms): keep idle ones longer than pg's 10 s
     idleTimeoutMillis: 60_000,
   });
   // an idle client losing its server must not crash the process; the next query reports it
   pool.on('error', () => {});
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
-  const listen = async (channel: string, onPayload: (payload: string) => void) => {
-    assertChannel(channel);
-    let client: pg.Client | undefined;
-    let stopped = false;
-    // a dedicated connection; when the server goes away it reconnects with backoff
-    const connect = async (delay = 500): Promise<void> => {
-      if (stopped) return;
-      const c = new pg.Client({ connectionString: url });
-      c.on('notification', (n) => n.channel === channel && n.payload !== undefined && onPayload(n.payload));
-      c.on('error', () => {});
-      c.on('end', () => {
-        if (!stopped) setTimeout(() => void connect(), delay).unref();
-      });
-      try {
-        await c.connect();
-        await c.query(`LISTEN ${channel}`);
-        client = c;
-      } catch {
-        await c.end().catch(() => {});
-        if (!stopped) setTimeout(() => void connect(Math.min(delay * 2, 10_000)), delay).unref();
-      }
-    };
-    await connect();
+  const active = new Set<ChannelListener>();
+  const listen = async (channel: string, onPayload: (payload: string) => void, lopts: ListenOptions = {}) => {
+    // a dedicated connection per channel, outside the pool; one reconnect loop each (sql/listener.ts)
+    const listener = new ChannelListener(
+      { connectionString: url, application_name: APPLICATION_NAME, connectionTimeoutMillis: connectTimeout, keepAlive: true, keepAliveInitialDelayMillis: 10_000 },
+      channel,
+      onPayload,
+      { ...lopts, backoff: opts.listenBackoff },
+    );
+    active.add(listener);
+    await listener.start();
     return async () => {
-      stopped = true;
-      await client?.end().catch(() => {});
+      active.delete(listener);
+      await listener.stop();
     };
   };
-  return { db, kind: 'postgres', canEncodeMvt: false, location: redact(url), connection: { url, searchPath: opts.searchPath }, listen, close: () => db.destroy() };
+  return {
+    db,
+    kind: 'postgres',
+    canEncodeMvt: false,
+    location: redact(url),
+    connection: { url, searchPath: opts.searchPath },
+    listen,
+    listeners: () => [...active].map((l) => l.status()),
+    close: () => db.destroy(),
+  };
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {
@@ -126,11 +157,22 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     await client.exec(`CREATE SCHEMA IF NOT EXISTS ${opts.searchPath}; SET search_path TO ${opts.searchPath}, public`);
   }
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: pglitePool(client) }) });
+  const channels = new Map<string, number>();
+  const since = new Date();
+  // the embedded database delivers its own notifications in-process: a listener cannot be cut off, so never resyncs
   const listen = async (channel: string, onPayload: (payload: string) => void) => {
     assertChannel(channel);
-    return client.listen(channel, onPayload);
+    const unlisten = await client.listen(channel, onPayload);
+    channels.set(channel, (channels.get(channel) ?? 0) + 1);
+    return async () => {
+      const n = (channels.get(channel) ?? 1) - 1;
+      if (n > 0) channels.set(channel, n);
+      else channels.delete(channel);
+      await unlisten();
+    };
   };
-  return { db, kind: 'pglite', canEncodeMvt: false, location: dataDir, listen, close: () => db.destroy() };
+  const listeners = () => [...channels.keys()].map((channel) => ({ channel, listening: true, since, reconnects: 0 }));
+  return { db, kind: 'pglite', canEncodeMvt: false, location: dataDir, listen, listeners, close: () => db.destroy() };
 }
 
 /** Decide the tile encoder by what the database can do, not by configuration. */

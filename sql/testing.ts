@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { openDatabase, type BackendKind, type Database } from './connection.ts';
+import { openDatabase, probeCapabilities, type BackendKind, type Database } from './connection.ts';
 import { migrate } from './migrate.ts';
 
 /**
@@ -26,6 +26,7 @@ export async function openTestDatabase(kind: BackendKind): Promise<Database> {
   await admin.close();
   const database = await openDatabase({ databaseUrl: url, searchPath: schema, poolSize: 8 });
   await migrate(database.db);
+  await probeCapabilities(database);
   const close = database.close;
   database.close = async () => {
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(database.db);

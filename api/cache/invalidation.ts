@@ -1,5 +1,6 @@
 import type { Database } from '../../sql/connection.ts';
 import { listenChanges, type LayerChange } from '../../sql/changes.ts';
+import { layers } from '../../schemas/index.ts';
 import type { TileCache } from './tile-cache.ts';
 
 /**
@@ -13,13 +14,26 @@ export async function startTileInvalidation(
   onError?: (e: Error) => void,
 ): Promise<() => Promise<void>> {
   let pending: Promise<unknown> = Promise.resolve();
-  const stop = await listenChanges(database, (change) => {
-    // sequential, so a burst of changes never races on the shared level
-    pending = pending
-      .then(() => cache.invalidate(change))
-      .then((n) => onInvalidated?.(change, n))
-      .catch((e: Error) => onError?.(e));
-  });
+  const stop = await listenChanges(
+    database,
+    (change) => {
+      // sequential, so a burst of changes never races on the shared level
+      pending = pending
+        .then(() => cache.invalidate(change))
+        .then((n) => onInvalidated?.(change, n))
+        .catch((e: Error) => onError?.(e));
+    },
+    {
+      // LISTEN is back after a lost connection: what changed meanwhile was never announced, so nothing cached is trusted
+      onResync: () => {
+        const all = { layerId: '*', bbox: null, source: 'resync:listen-reconnected' };
+        pending = pending
+          .then(() => cache.invalidateAll(layers.map((l) => l.id)))
+          .then((n) => onInvalidated?.(all, n))
+          .catch((e: Error) => onError?.(e));
+      },
+    },
+  );
   return async () => {
     await stop();
     await pending;

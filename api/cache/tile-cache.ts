@@ -129,6 +129,17 @@ export class TileCache {
     return n;
   }
 
+  /**
+   * Drops every cached tile of the given layers, in both levels: after the
+   * change notifications were interrupted (a lost LISTEN connection), no
+   * cached tile can be trusted to be current.
+   */
+  async invalidateAll(layerIds: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const layerId of layerIds) n += await this.invalidate({ layerId, bbox: null });
+    return n;
+  }
+
   clearLocal(): void {
     this.lru?.clear();
   }

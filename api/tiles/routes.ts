@@ -73,8 +73,9 @@ export type TileProducer = (requested: LayerSchema[], t: TileCoord, clientTakesG
 
 /** The one place tiles are made, for the Koa route and the fast path (api/tiles/fast-path.ts) alike. */
 export function tileProducer(database: Database, cache: TileCache): TileProducer {
-  const encode = database.canEncodeMvt ? encodeWithPostgis : encodeWithJs;
   return async (requested, t, clientTakesGzip) => {
+    // read per tile: the capability is decided once the schema is ready (probeCapabilities), possibly after this was made
+    const encode = database.canEncodeMvt ? encodeWithPostgis : encodeWithJs;
     const { key, layers } = tileKey(requested, t);
     const cached = layers.length && cache.enabled ? await cache.get(key) : undefined;
     if (cached) return cached;

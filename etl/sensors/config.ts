@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { DEFAULT_RULES_FILE } from './alerts.ts';
 import type { FeedConfig } from './feeds.ts';
 
@@ -10,8 +11,15 @@ export interface SensorConfig {
   embeddedPort: number;
   /** MQTT_EMBEDDED_PORT was set: a busy port is an error instead of a fallback to a free one */
   embeddedPortExplicit: boolean;
+  /** this instance's MQTT client id (MQTT_CLIENT_ID; default per host and port, so instances never share one) */
   clientId: string;
+  /** MQTT 5 shared-subscription group (MQTT_SHARE_GROUP, default `geoportal`; empty = plain subscriptions); external broker only */
+  shareGroup: string;
   retentionDays: number;
+  /** observations before this instant are quarantined (SENSOR_EPOCH, default 2010-01-01) */
+  epoch: Date;
+  /** observations later than now + this are quarantined (SENSOR_MAX_FUTURE_MIN, default 10) */
+  maxFutureMinutes: number;
   alertRulesFile: string;
   feeds: FeedConfig[];
 }
@@ -21,6 +29,10 @@ export function loadSensorConfig(env: NodeJS.ProcessEnv = process.env): SensorCo
   if (!Number.isInteger(embeddedPort) || embeddedPort < 0 || embeddedPort > 65535) throw new Error(`MQTT_EMBEDDED_PORT must be a port number, got "${env.MQTT_EMBEDDED_PORT}"`);
   const retentionDays = Number(env.SENSOR_RETENTION_DAYS ?? 730);
   if (!(retentionDays > 0)) throw new Error(`SENSOR_RETENTION_DAYS must be a positive number of days, got "${env.SENSOR_RETENTION_DAYS}"`);
+  const epoch = new Date(env.SENSOR_EPOCH || '2010-01-01T00:00:00Z');
+  if (Number.isNaN(epoch.getTime())) throw new Error(`SENSOR_EPOCH must be an ISO 8601 date, got "${env.SENSOR_EPOCH}"`);
+  const maxFutureMinutes = Number(env.SENSOR_MAX_FUTURE_MIN ?? 10);
+  if (!(maxFutureMinutes >= 0)) throw new Error(`SENSOR_MAX_FUTURE_MIN must be a number of minutes ≥ 0, got "${env.SENSOR_MAX_FUTURE_MIN}"`);
   let feeds: FeedConfig[] = [];
   if (env.SENSOR_FEEDS_FILE) {
     feeds = JSON.parse(readFileSync(env.SENSOR_FEEDS_FILE, 'utf8')) as FeedConfig[];
@@ -32,9 +44,22 @@ export function loadSensorConfig(env: NodeJS.ProcessEnv = process.env): SensorCo
     mqttUrl: env.MQTT_URL || undefined,
     embeddedPort,
     embeddedPortExplicit: env.MQTT_EMBEDDED_PORT !== undefined && env.MQTT_EMBEDDED_PORT !== '',
-    clientId: env.MQTT_CLIENT_ID || 'geoportal-sensor-ingest',
+    clientId: env.MQTT_CLIENT_ID || defaultClientId(env),
+    shareGroup: env.MQTT_SHARE_GROUP ?? 'geoportal',
     retentionDays,
+    epoch,
+    maxFutureMinutes,
     alertRulesFile: env.SENSOR_ALERT_RULES || DEFAULT_RULES_FILE,
     feeds,
   };
+}
+
+/**
+ * One client id per instance: a broker disconnects a client when another connects with the same id,
+ * so instances sharing a fixed id kick each other off. Host and port are stable across restarts of one
+ * instance (its persistent session is resumed) and differ between instances.
+ */
+export function defaultClientId(env: NodeJS.ProcessEnv = process.env): string {
+  const port = env.PORT && env.PORT !== '0' ? env.PORT : String(process.pid);
+  return `geoportal-ingest-${hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${port}`;
 }

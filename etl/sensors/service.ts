@@ -25,7 +25,7 @@ export async function startSensorService(database: Database, config: SensorConfi
   const rules = loadAlertRules(config.alertRulesFile);
   const registry = new SensorRegistry(database.db);
   await registry.reload();
-  const queue = new IngestQueue(database.db, rules, { log });
+  const queue = new IngestQueue(database.db, rules, { log, plausible: { epoch: config.epoch, maxFutureMs: config.maxFutureMinutes * 60_000 } });
   const stops: (() => Promise<void>)[] = [];
 
   let mqttUrl = config.mqttUrl;
@@ -44,7 +44,7 @@ export async function startSensorService(database: Database, config: SensorConfi
     jobs.push(
       new Cron(feed.schedule, { protect: true, catch: (e) => log(`sensors: feed ${feed.id} failed: ${(e as Error).message}`) }, async () => {
         const p = await pullFeed(registry, feed);
-        await queue.add(p);
+        await queue.add(p, { source: `feed:${feed.id}` });
         log(`sensors: feed ${feed.id}: ${p.observations.length} values, ${p.rejects.length} rejected, ${p.skipped} of unregistered stations`);
       }),
     );

@@ -35,18 +35,57 @@ export interface BatchResult {
   inserted: number;
   duplicates: number;
   rejected: number;
+  quarantined: number;
+  /** messages skipped because their key was already stored (redeliveries) */
+  redelivered: number;
   event: SensorEvent;
+}
+
+/** A message (or observations of one) that is kept aside with the reason, raw bytes as base64. */
+export interface QuarantineRow {
+  source: string;
+  reason: string;
+  payloadBase64: string;
+}
+
+/** What one received message stores. */
+export interface StoreMessage {
+  /** unique message key (MQTT): a message whose key is already stored is skipped */
+  key?: string;
+  observations: ObservationRow[];
+  rejects: RejectRow[];
+  quarantine: QuarantineRow[];
 }
 
 type Db = Kysely<any> | Transaction<any>;
 
-/**
- * Stores one batch in one transaction: observations (duplicates ignored by the
- * primary key), latest values (only moved forward), rejects, then re-evaluates
- * the touched sensors' alerts and map attributes and notifies listeners on commit.
- */
+/** Rows of one batch without message keys (feeds, tests, benchmarks). */
 export async function writeBatch(db: Kysely<any>, rows: ObservationRow[], rejects: RejectRow[], rules: AlertRules, now = new Date()): Promise<BatchResult> {
+  return writeMessages(db, [{ observations: rows, rejects, quarantine: [] }], rules, now);
+}
+
+/**
+ * Stores a batch of messages in one transaction: message keys (a redelivered
+ * message is skipped as a whole), observations (duplicates ignored by the
+ * primary key), latest values (only moved forward), rejects, quarantined
+ * messages, then re-evaluates the touched sensors' alerts and map attributes
+ * and notifies listeners on commit.
+ */
+export async function writeMessages(db: Kysely<any>, messages: StoreMessage[], rules: AlertRules, now = new Date()): Promise<BatchResult> {
   return db.transaction().execute(async (trx) => {
+    const keys = [...new Set(messages.flatMap((m) => (m.key ? [m.key] : [])))];
+    const fresh = new Set<string>();
+    if (keys.length) {
+      const r = await sql<{ message_key: string }>`
+        INSERT INTO sensor_message (message_key) SELECT unnest(${keys}::text[])
+        ON CONFLICT (message_key) DO NOTHING RETURNING message_key`.execute(trx);
+      for (const x of r.rows) fresh.add(x.message_key);
+    }
+    // a key counts once: the first message with a fresh key is stored, later copies (and stored keys) are skipped
+    const kept = messages.filter((m) => !m.key || fresh.delete(m.key));
+    const rows = kept.flatMap((m) => m.observations);
+    const rejects = kept.flatMap((m) => m.rejects);
+    const quarantine = kept.flatMap((m) => m.quarantine);
     let inserted: { sensor_id: string; quantity: string; time: Date; value: number }[] = [];
     if (rows.length) {
       const r = await sql<{ sensor_id: string; quantity: string; time: Date; value: number }>`
@@ -80,11 +119,18 @@ export async function writeBatch(db: Kysely<any>, rows: ObservationRow[], reject
                              ${rejects.map((r) => r.devEui ?? null)}::text[], ${rejects.map((r) => r.sensorId ?? null)}::text[],
                              ${rejects.map((r) => r.reason)}::text[], ${rejects.map((r) => r.body ?? null)}::text[])`.execute(trx);
     }
+    if (quarantine.length) {
+      await sql`
+        INSERT INTO sensor_quarantine (source, reason, payload_base64, message_key)
+        SELECT * FROM unnest(${quarantine.map((q) => q.source)}::text[], ${quarantine.map((q) => q.reason)}::text[],
+                             ${quarantine.map((q) => q.payloadBase64)}::text[], ${kept.flatMap((m) => m.quarantine.map(() => m.key ?? null))}::text[])`.execute(trx);
+    }
     const touched = [...new Set(inserted.map((r) => r.sensor_id))];
     const event = touched.length ? await evaluateSensors(trx, rules, now, touched) : { sensors: [], alerts: [] };
-    return { inserted: inserted.length, duplicates: rows.length - inserted.length, rejected: rejects.length, event };
+    return { inserted: inserted.length, duplicates: rows.length - inserted.length, rejected: rejects.length, quarantined: quarantine.length, redelivered: messages.length - kept.length, event };
   });
 }
+
 
 /**
  * Recomputes alert state, `stav` and the latest-value attributes of the given
@@ -150,6 +196,8 @@ export async function evaluateSensors(trx: Db, rules: AlertRules, now: Date, onl
     }
     for (const a of openOf.get(s.id) ?? []) {
       if (want.has(a.rule_id)) continue;
+      // no data is not a reading that clears anything: while stale, rule alerts stay open (a silent flood gauge is no all-clear)
+      if (stale && a.rule_id !== STALE_RULE.id) continue;
       cleared.push(a.id);
       changes.push({ sensorId: s.id, ruleId: a.rule_id, severity: '', state: 'cleared', at, detail: '' });
     }
@@ -219,5 +267,8 @@ export async function applyRetention(db: Kysely<any>, days: number, now = new Da
     if (n < slice) break;
   }
   await sql`DELETE FROM sensor_reject WHERE received_at < ${cutoff}::timestamptz`.execute(db);
+  await sql`DELETE FROM sensor_quarantine WHERE received_at < ${cutoff}::timestamptz`.execute(db);
+  // message keys only have to outlive a redelivery (a broker session, a takeover): a week is plenty
+  await sql`DELETE FROM sensor_message WHERE received_at < ${new Date(now.getTime() - 7 * 86_400_000).toISOString()}::timestamptz`.execute(db);
   return total;
 }

@@ -15,6 +15,7 @@ import { openapiApi } from './openapi/routes.ts';
 import { TileCache } from './cache/tile-cache.ts';
 import { createLogger, requestLogger } from './middleware/logging.ts';
 import { publicCors } from './middleware/cors.ts';
+import { resolveClient, TrustedProxies } from './middleware/client-address.ts';
 import { rateLimit, RateLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
 import { tileFastPath, type FastHandler } from './tiles/fast-path.ts';
 import { DEFAULT_AUTH, type AuthConfig } from './auth/config.ts';
@@ -45,15 +46,20 @@ export interface AppOptions {
   auth?: AuthConfig;
   /** where attachments are stored (DATA_DIR) */
   dataDir?: string;
+  /** reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY); default: none */
+  trustedProxies?: TrustedProxies;
 }
 
 /** Koa, with a handler in front that may answer a request before Koa does (api/tiles/fast-path.ts). */
 class GeoportalApp extends Koa {
   fastPath?: FastHandler;
+  trustedProxies = new TrustedProxies([]);
 
   override callback(): ReturnType<Koa['callback']> {
     const koa = super.callback();
     return (req, res) => {
+      // first of all: forwarding headers of untrusted peers are dropped before anyone reads them
+      if (req instanceof IncomingMessage) resolveClient(req, this.trustedProxies);
       const fast = this.fastPath && req instanceof IncomingMessage && res instanceof ServerResponse ? this.fastPath(req, res) : false;
       if (fast === false) return koa(req, res);
       return fast.then((answered) => (answered ? undefined : koa(req, res)));
@@ -63,18 +69,23 @@ class GeoportalApp extends Koa {
 
 export function createApp(opts: AppOptions): Koa {
   const app = new GeoportalApp();
-  app.proxy = true;
+  app.trustedProxies = opts.trustedProxies ?? new TrustedProxies([]);
+  // Koa reads X-Forwarded-Proto/-Host only with proxy on; resolveClient has removed them unless a trusted proxy sent them
+  app.proxy = app.trustedProxies.size > 0;
   const tileCache = opts.tileCache ?? new TileCache();
   const limiter = new RateLimiter(opts.rateLimit ?? { perMinute: 3000 });
   app.on('error', (err: Error, ctx?: Koa.Context) => {
     console.error(JSON.stringify({ level: 'error', msg: err.message, path: ctx?.path, stack: err.stack?.split('\n').slice(0, 6) }));
   });
   app.use(async (ctx, next) => {
+    const client = resolveClient(ctx.req, app.trustedProxies);
+    ctx.state.client = client;
+    ctx.request.ip = client.ip;
     ctx.state.publicBaseUrl = opts.publicBaseUrl;
     await next();
   });
   const logger = opts.logger ?? createLogger();
-  app.fastPath = tileFastPath({ produce: tileProducer(opts.database, tileCache), limiter, logger, trustProxy: app.proxy });
+  app.fastPath = tileFastPath({ produce: tileProducer(opts.database, tileCache), limiter, logger, trustedProxies: app.trustedProxies });
   app.use(requestLogger(logger));
   app.use(publicCors());
   // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here

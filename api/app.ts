@@ -16,6 +16,7 @@ import { TileCache } from './cache/tile-cache.ts';
 import { createLogger, requestLogger } from './middleware/logging.ts';
 import { publicCors } from './middleware/cors.ts';
 import { resolveClient, TrustedProxies } from './middleware/client-address.ts';
+import { inputHygiene } from './middleware/input-hygiene.ts';
 import { rateLimit, RateLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
 import { tileFastPath, type FastHandler } from './tiles/fast-path.ts';
 import { DEFAULT_AUTH, type AuthConfig } from './auth/config.ts';
@@ -92,6 +93,7 @@ export function createApp(opts: AppOptions): Koa {
   app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));
   app.use(problemMiddleware);
   app.use(rateLimit(limiter));
+  app.use(inputHygiene);
   for (const mw of opts.extra ?? []) app.use(mw);
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));

@@ -9,9 +9,10 @@ import type { AuthConfig } from './config.ts';
 import { CSRF_COOKIE, Forbidden, requirePrincipal, SESSION_COOKIE, setCookie, Unauthorized } from './middleware.ts';
 import { authorizationRedirect, completeSignIn, oidcConfiguration, type OidcAttempt } from './oidc.ts';
 import { principalOf } from './principal.ts';
-import { verifyPassword } from './secrets.ts';
+import { sha256, verifyPassword } from './secrets.ts';
+import { InvalidContent } from '../editing/errors.ts';
 import { createApiToken, createSession, deleteSession, listTokens, revokeToken } from './sessions.ts';
-import { findUser, findUserByEmail, publicUser } from './users.ts';
+import { checkPassword, findUser, findUserByEmail, publicUser, setPassword } from './users.ts';
 
 const OIDC_COOKIE = 'geoportal_oidc';
 
@@ -139,6 +140,27 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     if (ctx.state.sessionToken) await deleteSession(db, ctx.state.sessionToken as string);
     setCookie(ctx, cfg, SESSION_COOKIE, null, { httpOnly: true });
     setCookie(ctx, cfg, CSRF_COOKIE, null, { httpOnly: false });
+    ctx.status = 204;
+  });
+
+  // the signed-in user's own password: the current one is asked again (a stolen session alone cannot change it)
+  router.post('/api/auth/password', async (ctx) => {
+    const p = requirePrincipal(ctx);
+    if (p.via !== 'session') throw new Forbidden('change the password in a signed-in browser session, not with an API token');
+    const wait = await countClientAttempt(db, ctx.ip, cfg);
+    if (wait) {
+      ctx.set('Retry-After', String(wait));
+      throw new TooManyRequests('too many attempts from this address; try again later', wait);
+    }
+    const body = await readJsonBody(ctx, 10_000);
+    if (!isObject(body) || typeof body.currentPassword !== 'string' || typeof body.newPassword !== 'string')
+      throw new HttpProblem(400, 'Bad Request', 'send {"currentPassword": …, "newPassword": …}');
+    const user = await findUser(db, p.userId);
+    if (!user?.password_hash) throw new HttpProblem(409, 'Conflict', 'this account signs in only through the identity provider and has no password');
+    if (!(await verifyPassword(user.password_hash, body.currentPassword))) throw new Forbidden('the current password is wrong');
+    const weak = checkPassword(body.newPassword, user.email);
+    if (weak) throw new InvalidContent([{ field: 'newPassword', reason: weak }]);
+    await setPassword(db, user.id, body.newPassword, sha256(ctx.state.sessionToken as string));
     ctx.status = 204;
   });
 

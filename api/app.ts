@@ -15,6 +15,8 @@ import { openapiApi } from './openapi/routes.ts';
 import { TileCache } from './cache/tile-cache.ts';
 import { createLogger, requestLogger } from './middleware/logging.ts';
 import { publicCors } from './middleware/cors.ts';
+import { resolveClient, TrustedProxies } from './middleware/client-address.ts';
+import { inputHygiene } from './middleware/input-hygiene.ts';
 import { rateLimit, RateLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
 import { tileFastPath, type FastHandler } from './tiles/fast-path.ts';
 import { DEFAULT_AUTH, type AuthConfig } from './auth/config.ts';
@@ -45,15 +47,20 @@ export interface AppOptions {
   auth?: AuthConfig;
   /** where attachments are stored (DATA_DIR) */
   dataDir?: string;
+  /** reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY); default: none */
+  trustedProxies?: TrustedProxies;
 }
 
 /** Koa, with a handler in front that may answer a request before Koa does (api/tiles/fast-path.ts). */
 class GeoportalApp extends Koa {
   fastPath?: FastHandler;
+  trustedProxies = new TrustedProxies([]);
 
   override callback(): ReturnType<Koa['callback']> {
     const koa = super.callback();
     return (req, res) => {
+      // first of all: forwarding headers of untrusted peers are dropped before anyone reads them
+      if (req instanceof IncomingMessage) resolveClient(req, this.trustedProxies);
       const fast = this.fastPath && req instanceof IncomingMessage && res instanceof ServerResponse ? this.fastPath(req, res) : false;
       if (fast === false) return koa(req, res);
       return fast.then((answered) => (answered ? undefined : koa(req, res)));
@@ -63,24 +70,30 @@ class GeoportalApp extends Koa {
 
 export function createApp(opts: AppOptions): Koa {
   const app = new GeoportalApp();
-  app.proxy = true;
+  app.trustedProxies = opts.trustedProxies ?? new TrustedProxies([]);
+  // Koa reads X-Forwarded-Proto/-Host only with proxy on; resolveClient has removed them unless a trusted proxy sent them
+  app.proxy = app.trustedProxies.size > 0;
   const tileCache = opts.tileCache ?? new TileCache();
   const limiter = new RateLimiter(opts.rateLimit ?? { perMinute: 3000 });
   app.on('error', (err: Error, ctx?: Koa.Context) => {
     console.error(JSON.stringify({ level: 'error', msg: err.message, path: ctx?.path, stack: err.stack?.split('\n').slice(0, 6) }));
   });
   app.use(async (ctx, next) => {
+    const client = resolveClient(ctx.req, app.trustedProxies);
+    ctx.state.client = client;
+    ctx.request.ip = client.ip;
     ctx.state.publicBaseUrl = opts.publicBaseUrl;
     await next();
   });
   const logger = opts.logger ?? createLogger();
-  app.fastPath = tileFastPath({ produce: tileProducer(opts.database, tileCache), limiter, logger, trustProxy: app.proxy });
+  app.fastPath = tileFastPath({ produce: tileProducer(opts.database, tileCache), limiter, logger, trustedProxies: app.trustedProxies });
   app.use(requestLogger(logger));
   app.use(publicCors());
   // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here
   app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));
   app.use(problemMiddleware);
   app.use(rateLimit(limiter));
+  app.use(inputHygiene);
   for (const mw of opts.extra ?? []) app.use(mw);
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { loadAuthConfig, type AuthConfig } from './auth/config.ts';
+import { parseTrustProxy, type TrustedProxies } from './middleware/client-address.ts';
 
 /** Every setting of the geoportal, read once from the environment (documented in README). */
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   logLevel: string;
   /** accounts, sessions, OpenID Connect (COOKIE_SECURE, SESSION_TTL_SECONDS, OIDC_*) */
   auth: AuthConfig;
+  /** reverse proxies (addresses/CIDRs) whose X-Forwarded-* headers are believed (TRUST_PROXY); none by default */
+  trustedProxies: TrustedProxies;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -46,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 3000),
     logLevel: env.LOG_LEVEL || 'info',
     auth: loadAuthConfig(env),
+    trustedProxies: parseTrustProxy(env.TRUST_PROXY),
   };
 }
 

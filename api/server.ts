@@ -80,6 +80,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
     publicBaseUrl: config.publicBaseUrl,
     portal,
     auth: config.auth,
+    trustedProxies: config.trustedProxies,
     dataDir: config.dataDir,
     extra: [(ctx, next) => (bridge ? bridge(ctx, next) : next())],
   });

@@ -6,6 +6,7 @@ import { requireAdmin } from '../auth/middleware.ts';
 import { isRole, type Role } from '../auth/principal.ts';
 import { checkEmail, checkPassword, checkRoleSpec, createUser, findUser, findUserByEmail, listUsers, publicUser, setDisabled, setPassword, setRole } from '../auth/users.ts';
 import { InvalidContent } from '../editing/errors.ts';
+import { sha256 } from '../auth/secrets.ts';
 
 /** User management for administrators (the /sprava page uses it). */
 export function adminRoutes(db: Kysely<any>): Router {
@@ -28,7 +29,7 @@ export function adminRoutes(db: Kysely<any>): Router {
     else if (await findUserByEmail(db, email)) errors.push({ field: 'email', reason: 'a user with this e-mail exists' });
     // accounts without a password sign in only through OpenID Connect
     const password = typeof body.password === 'string' && body.password !== '' ? body.password : null;
-    const weak = password === null ? undefined : checkPassword(password);
+    const weak = password === null ? undefined : checkPassword(password, email);
     if (weak) errors.push({ field: 'password', reason: weak });
     for (const reason of await checkRoleSpec(db, { role: String(body.role ?? ''), layers: body.layers, municipalityCode: body.municipalityCode }))
       errors.push({ field: 'role', reason });
@@ -58,14 +59,16 @@ export function adminRoutes(db: Kysely<any>): Router {
     if (body.disabled !== undefined && typeof body.disabled !== 'boolean') errors.push({ field: 'disabled', reason: 'expected boolean' });
     if (body.disabled === true && id === me.userId) errors.push({ field: 'disabled', reason: 'you cannot disable yourself' });
     if (body.password !== undefined) {
-      const weak = typeof body.password === 'string' ? checkPassword(body.password) : 'expected text';
+      const weak = typeof body.password === 'string' ? checkPassword(body.password, existing.email) : 'expected text';
       if (weak) errors.push({ field: 'password', reason: weak });
     }
     if (errors.length) throw new InvalidContent(errors);
     if (body.role !== undefined && isRole(String(body.role)))
       await setRole(db, id, { role: body.role as Role, layers: body.layers as string[] | undefined, municipalityCode: body.municipalityCode as number | undefined });
     if (typeof body.disabled === 'boolean') await setDisabled(db, id, body.disabled);
-    if (typeof body.password === 'string') await setPassword(db, id, body.password);
+    // a reset ends the user's sessions and revokes their API tokens (an administrator resetting their own keeps this session)
+    if (typeof body.password === 'string')
+      await setPassword(db, id, body.password, id === me.userId && ctx.state.sessionToken ? sha256(ctx.state.sessionToken as string) : undefined);
     ctx.body = { user: publicUser((await findUser(db, id))!) };
   });
 

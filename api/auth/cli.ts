@@ -67,7 +67,7 @@ export async function runAdminCli(argv: string[], db: Kysely<any>, io: ToolIo): 
         if (bad) problems.push(bad);
         if (await findUserByEmail(db, email)) problems.push(`a user ${email} already exists (use set-role)`);
         const password = (io.input ?? '').replace(/\r?\n$/, '');
-        const weak = checkPassword(password);
+        const weak = checkPassword(password, email);
         if (weak) problems.push(`${weak} (pipe it or type it on standard input)`);
         if (problems.length) {
           for (const p of problems) io.err(p);
@@ -95,13 +95,13 @@ export async function runAdminCli(argv: string[], db: Kysely<any>, io: ToolIo): 
         return email ? 1 : 2;
       }
       const password = (io.input ?? '').replace(/\r?\n$/, '');
-      const weak = checkPassword(password);
+      const weak = checkPassword(password, u.email);
       if (weak) {
         io.err(weak);
         return 1;
       }
       await setPassword(db, u.id, password);
-      io.out(`password of ${u.email} changed; their sessions ended`);
+      io.out(`password of ${u.email} changed; their sessions ended and their API tokens were revoked`);
       return 0;
     }
     default:

@@ -9,9 +9,10 @@ import type { AuthConfig } from './config.ts';
 import { CSRF_COOKIE, Forbidden, requirePrincipal, SESSION_COOKIE, setCookie, Unauthorized } from './middleware.ts';
 import { authorizationRedirect, completeSignIn, oidcConfiguration, type OidcAttempt } from './oidc.ts';
 import { principalOf } from './principal.ts';
-import { verifyPassword } from './secrets.ts';
+import { sha256, verifyPassword } from './secrets.ts';
+import { InvalidContent } from '../editing/errors.ts';
 import { createApiToken, createSession, deleteSession, listTokens, revokeToken } from './sessions.ts';
-import { findUser, findUserByEmail, publicUser } from './users.ts';
+import { checkPassword, findUser, findUserByEmail, publicUser, setPassword } from './users.ts';
 
 const OIDC_COOKIE = 'geoportal_oidc';
 
@@ -65,6 +66,34 @@ async function countClientAttempt(db: Kysely<any>, ip: string, cfg: AuthConfig):
   return attempts > cfg.loginRateLimit ? Math.max(1, Math.ceil(wait)) : 0;
 }
 
+function knownClientKey(userId: number, ip: string): string {
+  return createHash('sha256').update(`${userId}\n${ip}`).digest('hex');
+}
+
+interface KnownClient {
+  failed_logins: number;
+  locked_until: Date | null;
+}
+
+/** The address's record for this account when the account signed in from it within the last 90 days. */
+async function knownClient(db: Kysely<any>, userId: number, ip: string): Promise<KnownClient | undefined> {
+  const r = await sql<KnownClient>`SELECT failed_logins, locked_until FROM login_known_client
+    WHERE user_id = ${userId} AND client_hash = ${knownClientKey(userId, ip)} AND last_success_at > now() - interval '90 days'`.execute(db);
+  return r.rows[0];
+}
+
+async function countKnownClientFailure(db: Kysely<any>, userId: number, ip: string, cfg: AuthConfig): Promise<void> {
+  await sql`UPDATE login_known_client SET failed_logins = failed_logins + 1,
+      locked_until = CASE WHEN failed_logins + 1 >= ${cfg.maxFailedLogins} THEN now() + make_interval(secs => ${cfg.lockoutSeconds}) ELSE locked_until END
+    WHERE user_id = ${userId} AND client_hash = ${knownClientKey(userId, ip)}`.execute(db);
+}
+
+async function rememberClient(db: Kysely<any>, userId: number, ip: string): Promise<void> {
+  await sql`INSERT INTO login_known_client AS k (user_id, client_hash) VALUES (${userId}, ${knownClientKey(userId, ip)})
+    ON CONFLICT (user_id, client_hash) DO UPDATE SET last_success_at = now(), failed_logins = 0, locked_until = NULL`.execute(db);
+  await sql`DELETE FROM login_known_client WHERE user_id = ${userId} AND last_success_at < now() - interval '90 days'`.execute(db);
+}
+
 export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
   const router = new Router();
 
@@ -78,8 +107,11 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     if (!isObject(body) || typeof body.email !== 'string' || typeof body.password !== 'string')
       throw new HttpProblem(400, 'Bad Request', 'send {"email": …, "password": …}');
     const user = await findUserByEmail(db, body.email);
-    // an address without an account is throttled like one with (login_throttle), so a 429 tells nothing
-    const lockedUntil = user ? user.locked_until : await unknownAddressLock(db, body.email);
+    // a known address (the owner signed in from it before) is judged by its own counter, so a run of
+    // failures from elsewhere never locks the owner out; an address without an account is throttled
+    // like one with (login_throttle), so a 429 tells nothing
+    const known = user ? await knownClient(db, user.id, ctx.ip) : undefined;
+    const lockedUntil = known ? known.locked_until : user ? user.locked_until : await unknownAddressLock(db, body.email);
     if (lockedUntil && new Date(lockedUntil) > new Date()) {
       const seconds = Math.ceil((new Date(lockedUntil).getTime() - Date.now()) / 1000);
       ctx.set('Retry-After', String(seconds));
@@ -87,14 +119,17 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     }
     const ok = await verifyPassword(user?.password_hash ?? null, body.password);
     if (!user || !ok || user.disabled) {
-      if (user)
+      if (user && known) await countKnownClientFailure(db, user.id, ctx.ip, cfg);
+      else if (user)
         await sql`UPDATE app_user SET failed_logins = failed_logins + 1,
             locked_until = CASE WHEN failed_logins + 1 >= ${cfg.maxFailedLogins} THEN now() + make_interval(secs => ${cfg.lockoutSeconds}) ELSE locked_until END
           WHERE id = ${user.id}`.execute(db);
       else await countUnknownAddressFailure(db, body.email, cfg);
       throw new Unauthorized('wrong e-mail or password');
     }
-    await sql`UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ${user.id}`.execute(db);
+    // success from an unknown address clears the account's counter; from a known one only that address's
+    if (!known) await sql`UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ${user.id}`.execute(db);
+    await rememberClient(db, user.id, ctx.ip);
     if (ctx.state.sessionToken) await deleteSession(db, ctx.state.sessionToken as string);
     const csrfToken = await startSession(ctx, db, cfg, user.id);
     ctx.body = { user: publicUser(user), csrfToken };
@@ -105,6 +140,27 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     if (ctx.state.sessionToken) await deleteSession(db, ctx.state.sessionToken as string);
     setCookie(ctx, cfg, SESSION_COOKIE, null, { httpOnly: true });
     setCookie(ctx, cfg, CSRF_COOKIE, null, { httpOnly: false });
+    ctx.status = 204;
+  });
+
+  // the signed-in user's own password: the current one is asked again (a stolen session alone cannot change it)
+  router.post('/api/auth/password', async (ctx) => {
+    const p = requirePrincipal(ctx);
+    if (p.via !== 'session') throw new Forbidden('change the password in a signed-in browser session, not with an API token');
+    const wait = await countClientAttempt(db, ctx.ip, cfg);
+    if (wait) {
+      ctx.set('Retry-After', String(wait));
+      throw new TooManyRequests('too many attempts from this address; try again later', wait);
+    }
+    const body = await readJsonBody(ctx, 10_000);
+    if (!isObject(body) || typeof body.currentPassword !== 'string' || typeof body.newPassword !== 'string')
+      throw new HttpProblem(400, 'Bad Request', 'send {"currentPassword": …, "newPassword": …}');
+    const user = await findUser(db, p.userId);
+    if (!user?.password_hash) throw new HttpProblem(409, 'Conflict', 'this account signs in only through the identity provider and has no password');
+    if (!(await verifyPassword(user.password_hash, body.currentPassword))) throw new Forbidden('the current password is wrong');
+    const weak = checkPassword(body.newPassword, user.email);
+    if (weak) throw new InvalidContent([{ field: 'newPassword', reason: weak }]);
+    await setPassword(db, user.id, body.newPassword, sha256(ctx.state.sessionToken as string));
     ctx.status = 204;
   });
 

@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { getLayer } from '../../schemas/index.ts';
 import { isRole, type Role, type UserRow } from './principal.ts';
-import { hashPassword, MIN_PASSWORD_LENGTH } from './secrets.ts';
+import { hashPassword } from './secrets.ts';
+import { passwordMessage, passwordProblem } from './password-policy.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
@@ -34,10 +35,10 @@ export function checkEmail(email: string): string | undefined {
   return EMAIL.test(email) && email.length <= 254 ? undefined : 'not a valid e-mail address';
 }
 
-export function checkPassword(password: string): string | undefined {
-  if ([...password].length < MIN_PASSWORD_LENGTH) return `the password must have at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 1024) return 'the password is too long';
-  return undefined;
+/** Why a password may not be used for the account with this e-mail (api/auth/password-policy.ts), or undefined. */
+export function checkPassword(password: string, email: string): string | undefined {
+  const problem = passwordProblem(password, email);
+  return problem && passwordMessage(problem);
 }
 
 export async function createUser(db: Kysely<any>, email: string, password: string | null, spec: RoleSpec): Promise<UserRow> {
@@ -81,11 +82,18 @@ export async function setDisabled(db: Kysely<any>, id: number, disabled: boolean
   });
 }
 
-export async function setPassword(db: Kysely<any>, id: number, password: string): Promise<void> {
+/**
+ * A new password ends every session of the user and revokes every API token: whoever knew the
+ * old password may have opened them. `keepSessionHash` spares the session the change was made
+ * in (a user changing their own password stays signed in there).
+ */
+export async function setPassword(db: Kysely<any>, id: number, password: string, keepSessionHash?: string): Promise<void> {
   const h = await hashPassword(password);
   await db.transaction().execute(async (trx) => {
     await sql`UPDATE app_user SET password_hash = ${h}, failed_logins = 0, locked_until = NULL WHERE id = ${id}`.execute(trx);
-    await sql`DELETE FROM user_session WHERE user_id = ${id}`.execute(trx);
+    await sql`DELETE FROM user_session WHERE user_id = ${id} AND token_hash IS DISTINCT FROM ${keepSessionHash ?? null}`.execute(trx);
+    await sql`UPDATE api_token SET revoked_at = now() WHERE user_id = ${id} AND revoked_at IS NULL`.execute(trx);
+    await sql`DELETE FROM login_known_client WHERE user_id = ${id}`.execute(trx);
   });
 }
 

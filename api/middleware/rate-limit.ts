@@ -1,11 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import type { Context, Next } from 'koa';
 import { HttpProblem } from '../problem.ts';
+import type { ClientAddress } from './client-address.ts';
 
 export interface RateLimitOptions {
   /** requests per client IP and minute; 0 disables */
   perMinute: number;
-  /** also limit loopback clients (tests of the limiter itself; local tools are exempt otherwise) */
+  /** also limit loopback clients (tests of the limiter itself; local tools connecting directly are exempt otherwise) */
   limitLoopback?: boolean;
 }
 
@@ -30,9 +31,14 @@ export class RateLimiter {
   private readonly counted = new WeakSet<object>();
   constructor(readonly opts: RateLimitOptions) {}
 
-  /** Counts one request of `ip`, once per `request` object; undefined when the client is not limited at all. */
-  take(ip: string, request?: object): RateDecision | undefined {
-    if (this.opts.perMinute <= 0 || (!this.opts.limitLoopback && LOOPBACK.test(ip))) return undefined;
+  /**
+   * Counts one request of `client`, once per `request` object; undefined when the client is not limited
+   * at all. Only a direct loopback connection is exempt: an address taken from X-Forwarded-For never is,
+   * so no header can buy an exemption.
+   */
+  take(client: ClientAddress, request?: object): RateDecision | undefined {
+    const ip = client.ip;
+    if (this.opts.perMinute <= 0 || (!this.opts.limitLoopback && !client.forwarded && LOOPBACK.test(client.peer))) return undefined;
     if (request) {
       if (this.counted.has(request)) return { limit: this.opts.perMinute, remaining: this.remaining(ip) };
       this.counted.add(request);
@@ -61,12 +67,18 @@ export class TooManyRequests extends HttpProblem {
   }
 }
 
+/** The client resolved by api/middleware/client-address.ts (Koa's ctx.ip is set from it too). */
+export function clientOf(ctx: Context): ClientAddress {
+  const c = ctx.state.client as ClientAddress | undefined;
+  return c ?? { ip: ctx.ip, peer: ctx.ip, forwarded: false };
+}
+
 /** Over the limit: 429 problem with Retry-After; every limited response carries RateLimit-* headers. */
 export function rateLimit(limiter: RateLimiter | RateLimitOptions) {
   const l = limiter instanceof RateLimiter ? limiter : new RateLimiter(limiter);
   return async (ctx: Context, next: Next): Promise<void> => {
     if (!ctx.path.startsWith('/api')) return next();
-    const d = l.take(ctx.ip, ctx.req);
+    const d = l.take(clientOf(ctx), ctx.req);
     if (!d) return next();
     ctx.set('RateLimit-Limit', String(d.limit));
     ctx.set('RateLimit-Remaining', String(d.remaining));

@@ -25,7 +25,8 @@ function wantsCsv(ctx: Context): boolean {
 function intParam(ctx: Context, name: string, def: number, min: number, max: number): number {
   const v = one(ctx.query[name]);
   if (v === undefined || v === '') return def;
-  const n = Number(v);
+  // digits only: Number() would also take 0x10, 1e3 and ' 7 '
+  const n = /^-?\d{1,15}$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new BadParameter(name, `${name} must be an integer ${min}–${max}`);
   return n;
 }
@@ -44,8 +45,9 @@ export function sensorRoutes(database: Database, opts: { rules?: AlertRules } = 
 
   router.get('/api/sensors', async (ctx) => {
     const kod = one(ctx.query.municipality);
+    // a RÚIAN municipality code has six digits; anything else (1e309, 2^31, 0x10) never reaches SQL
+    if (kod !== undefined && !/^\d{6}$/.test(kod)) throw new BadParameter('municipality', 'municipality must be a six-digit RÚIAN code');
     const municipality = kod === undefined ? undefined : Number(kod);
-    if (municipality !== undefined && !Number.isInteger(municipality)) throw new BadParameter('municipality', 'municipality must be a RÚIAN code');
     const features = await sensorFeatures(db, { municipality });
     ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'application/geo+json';
@@ -107,7 +109,7 @@ export function sensorRoutes(database: Database, opts: { rules?: AlertRules } = 
   });
 
   router.get('/api/sensors/municipalities/:kod', async (ctx) => {
-    const kod = Number(ctx.params.kod);
+    const kod = /^\d{6}$/.test(ctx.params.kod!) ? Number(ctx.params.kod) : NaN;
     if (!Number.isInteger(kod) || kod < 500000 || kod > 999999) throw new BadParameter('kod', 'kod must be a six-digit RÚIAN municipality code');
     const name = await municipalityName(db, kod);
     if (!name) throw new NotFound(`no municipality ${kod} in ORP Chomutov`);

@@ -7,6 +7,9 @@ import type { Database } from '../../sql/connection.ts';
 import { seedIfEmpty } from '../../etl/seed.ts';
 import { getLayer, layers } from '../../schemas/index.ts';
 import { createApp } from '../app.ts';
+import { randomUUID } from 'node:crypto';
+import { createUser } from '../auth/users.ts';
+import { createApiToken } from '../auth/sessions.ts';
 import { featureProperties } from '../features/properties.ts';
 import { binary, decodeTile, tileFor } from './decode-tile.ts';
 
@@ -334,6 +337,95 @@ describe.each(testBackends())('OGC API on %s', (backend) => {
       expect(r.status, url.slice(0, 200)).toBeLessThan(500);
       if (r.status >= 400 && r.status !== 431 && r.status !== 414) expect(r.headers['content-type'], url.slice(0, 200)).toMatch(/problem\+json/);
     }
+  });
+
+  it('answers NUL bytes, bad UTF-8, lone surrogates and out-of-range numbers with 400 problem+json on every route family (fuzz)', async () => {
+    const admin = await createUser(database.db, `fuzz-${randomUUID()}@chomutov.test`, 'fuzz-admin-heslo-2024', { role: 'admin' });
+    const { token } = await createApiToken(database.db, admin.id, 'fuzz');
+    const bearer = { Authorization: `Bearer ${token}` };
+    // NUL, a lone surrogate sent as (invalid) UTF-8, an overlong encoding, a stray %
+    const badText = ['%00', 'a%00b', '%ED%A0%80', 'x%ED%B0%80', '%C0%80', '%E2%82', '%'];
+    // in places that take integers
+    const badNumber = ['99999999999999999999', '2147483648', '-2147483649', '9'.repeat(400), '1e309', '0x10', '1.5', '%00'];
+    const textPlaces = [
+      (v: string) => `/api/sensors/${v}`,
+      (v: string) => `/api/sensors/${v}/observations`,
+      (v: string) => `/api/sensors/municipalities/${v}`,
+      (v: string) => `/api/search?q=${v}`,
+      (v: string) => `/api/alerts?sensor=${v}`,
+      (v: string) => `/api/sensors?quantity=${v}`,
+      (v: string) => `/api/collections/${v}`,
+      (v: string) => `/api/collections/${v}/items`,
+      (v: string) => `/api/collections/obce/items?nazev=${v}`,
+      (v: string) => `/api/collections/obce/items?filter=nazev%3D'${v}'`,
+      (v: string) => `/api/collections/obce/items?f=${v}`,
+      (v: string) => `/api/collections/obce/queryables?x=${v}`,
+      (v: string) => `/api/tiles/${v}/0/0/0.mvt`,
+      (v: string) => `/api/catalog/datasets/${v}`,
+      (v: string) => `/api/catalog/portal/${v}`,
+      (v: string) => `/api/downloads/${v}`,
+      (v: string) => `/api/downloads/obce.geojson?x=${v}`,
+      (v: string) => `/api/landuse/${v}/versions`,
+      (v: string) => `/api/etl/runs?layer=${v}`,
+      (v: string) => `/api/etl/sources?x=${v}`,
+      (v: string) => `/api/health?x=${v}`,
+      (v: string) => `/api/openapi?x=${v}`,
+      (v: string) => `/api/attachments/${v}`,
+      (v: string) => `/api/auth/me?x=${v}`,
+      (v: string) => `/api/${v}`,
+    ];
+    const numberPlaces = [
+      (v: string) => `/api/sensors?municipality=${v}`,
+      (v: string) => `/api/sensors/municipalities/${v}`,
+      (v: string) => `/api/collections/obce/items?limit=${v}`,
+      (v: string) => `/api/catalog/datasets/obce/obec/${v}`,
+      (v: string) => `/api/downloads/obec/${v}/stanoviste-trideneho-odpadu.geojson`,
+      (v: string) => `/api/landuse/${v}/versions`,
+      (v: string) => `/api/landuse/563099/versions/${v}/x`,
+      (v: string) => `/api/etl/runs/${v}`,
+      (v: string) => `/api/etl/runs?limit=${v}`,
+      (v: string) => `/api/tiles/obce/${v}/0/0.mvt`,
+    ];
+    // integer query parameters: a bad value is the client's error, whatever the resource
+    const integerParameters = /[?&](municipality|limit|cursor)=/;
+    // feature ids are bigint: 2^31 is a fine id there, 2^63 is not
+    const badBigint = ['9223372036854775808', '-1', ...badNumber.filter((n) => n.length > 11 || !/^-?\d+$/.test(n))];
+    const bigintPlaces = [
+      (v: string) => `/api/collections/obce/items/${v}`,
+      (v: string) => `/api/collections/obce/items/${v}/history`,
+      (v: string) => `/api/collections/obce/items/${v}/attachments`,
+      (v: string) => `/api/collections/obce/items?asOf=2024-01-01T00:00:00Z&cursor=${v}`,
+    ];
+    const get: string[] = [...textPlaces.flatMap((p) => badText.map(p)), ...numberPlaces.flatMap((p) => badNumber.map(p)), ...bigintPlaces.flatMap((p) => badBigint.map(p))];
+    const failures: string[] = [];
+    for (const url of get) {
+      const r = await api().get(url).set(bearer);
+      if (r.status >= 500) failures.push(`${r.status} GET ${url}`);
+      // a number that is not an id in a path may also be "no such resource"
+      else if (r.status !== 400 && !(r.status === 404 && !integerParameters.test(url) && !badText.some((t) => url.includes(t)))) failures.push(`${r.status} (not 400) GET ${url}`);
+      else if (!/problem\+json/.test(r.headers['content-type'] ?? '')) failures.push(`not problem+json: GET ${url}`);
+    }
+    // the same bad text inside JSON bodies: NUL, lone surrogates (both halves), in values and keys
+    const badJson = ['a\\u0000b', '\\ud800', 'x\\udc00y', '\\udbff'];
+    const sites = `/api/collections/${SITES}/items`;
+    const site = (await api().get(`${sites}?limit=1`).expect(200)).body.features[0] as { id: number; geometry: unknown };
+    const etag = (await api().get(`${sites}/${site.id}`).expect(200)).headers.etag as string;
+    for (const bad of badJson) {
+      const bodies: { method: 'post' | 'patch'; url: string; body: string; headers?: Record<string, string> }[] = [
+        { method: 'post', url: '/api/auth/login', body: `{"email":"${bad}@x.test","password":"whatever-long-enough"}` },
+        { method: 'post', url: '/api/auth/login', body: `{"email":"a@x.test","password":"${bad}"}` },
+        { method: 'post', url: '/api/auth/tokens', body: `{"name":"${bad}"}`, headers: bearer },
+        { method: 'post', url: '/api/admin/users', body: `{"email":"${bad}@x.test","role":"reader","password":"dlouhe-heslo-${bad}"}`, headers: bearer },
+        { method: 'post', url: sites, body: `{"type":"Feature","geometry":${JSON.stringify(site.geometry)},"properties":{"nazev":"${bad}","pristup":"volne"}}`, headers: bearer },
+        { method: 'patch', url: `${sites}/${site.id}`, body: `{"properties":{"poznamka":"${bad}"}}`, headers: { ...bearer, 'If-Match': etag } },
+        { method: 'patch', url: `${sites}/${site.id}`, body: `{"properties":{"${bad}":"x"}}`, headers: { ...bearer, 'If-Match': etag } },
+      ];
+      for (const b of bodies) {
+        const r = await api()[b.method](b.url).set({ 'Content-Type': 'application/json', ...(b.headers ?? {}) }).send(b.body);
+        if (r.status !== 400 || !/problem\+json/.test(r.headers['content-type'] ?? '')) failures.push(`${r.status} ${b.method.toUpperCase()} ${b.url} ${b.body.slice(0, 80)}`);
+      }
+    }
+    expect(failures).toEqual([]);
   });
 });
 

@@ -7,6 +7,7 @@ import type { Database } from '../../sql/connection.ts';
 import { seedIfEmpty } from '../../etl/seed.ts';
 import { createUser } from '../auth/users.ts';
 import { createApiToken } from '../auth/sessions.ts';
+import { parseTrustProxy } from '../middleware/client-address.ts';
 import { createApp } from '../app.ts';
 import { TileCache } from '../cache/tile-cache.ts';
 import { decodeTile, tileFor } from './decode-tile.ts';
@@ -37,7 +38,8 @@ describe.each(testBackends())('tiles of public layers are answered before Koa, i
     database = await openTestDatabase(backend);
     await seedIfEmpty(database.db);
     cache = new TileCache();
-    server = createApp({ database, tileCache: cache, rateLimit: { perMinute: 5, limitLoopback: true } }).listen(0);
+    // the test plays a reverse proxy on loopback that names each client in X-Forwarded-For
+    server = createApp({ database, tileCache: cache, rateLimit: { perMinute: 5, limitLoopback: true }, trustedProxies: parseTrustProxy('127.0.0.1') }).listen(0);
     const site = (await sql<{ x: number; y: number }>`SELECT ST_X(geom) AS x, ST_Y(geom) AS y FROM layer_stanoviste_trideneho_odpadu ORDER BY fid LIMIT 1`.execute(database.db)).rows[0]!;
     tile = tileFor(site.x, site.y, 16);
     url = `/api/tiles/${SITES}/${tile.z}/${tile.x}/${tile.y}.mvt`;

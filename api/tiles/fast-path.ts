@@ -8,6 +8,7 @@ import type { CachedTile } from '../cache/tile-cache.ts';
 import { EXPOSED_HEADERS } from '../middleware/cors.ts';
 import { TooManyRequests, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
 import { problemBody } from '../problem.ts';
+import { resolveClient, type TrustedProxies } from '../middleware/client-address.ts';
 import { parseTile, resolveLayers, TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
 import type { TileCoord } from './tile-query.ts';
 
@@ -19,8 +20,8 @@ export interface TileFastPathOptions {
   produce: TileProducer;
   limiter: RateLimiter;
   logger: Logger;
-  /** Koa's `app.proxy`: the client is the first X-Forwarded-For address */
-  trustProxy: boolean;
+  /** reverse proxies whose X-Forwarded-For is believed (TRUST_PROXY) */
+  trustedProxies: TrustedProxies;
 }
 
 /**
@@ -61,9 +62,10 @@ export function tileFastPath(o: TileFastPathOptions): FastHandler {
 
 async function answer(o: TileFastPathOptions, req: IncomingMessage, res: ServerResponse, requested: LayerSchema[], t: TileCoord): Promise<boolean> {
   const started = performance.now();
-  const ip = clientIp(req, o.trustProxy);
+  const client = resolveClient(req, o.trustedProxies);
+  const ip = client.ip;
   const path = req.url!.split('?', 1)[0]!;
-  const rate = o.limiter.take(ip, req);
+  const rate = o.limiter.take(client, req);
   if (rate?.retryAfter !== undefined) {
     const body = JSON.stringify(problemBody(new TooManyRequests(rate.limit, ip, rate.retryAfter), path));
     writeCommon(req, res, rate, 'Origin');
@@ -108,13 +110,6 @@ function writeCommon(req: IncomingMessage, res: ServerResponse, rate: RateDecisi
     res.setHeader('RateLimit-Limit', String(rate.limit));
     res.setHeader('RateLimit-Remaining', String(rate.remaining));
   }
-}
-
-/** Koa's `ctx.ip`: with a trusted proxy the first X-Forwarded-For address, else the socket's */
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  const fwd = trustProxy ? req.headers['x-forwarded-for'] : undefined;
-  const first = typeof fwd === 'string' ? fwd.split(/\s*,\s*/)[0] : undefined;
-  return first || req.socket.remoteAddress || '';
 }
 
 /** the same line api/middleware/logging.ts writes for requests Koa answers */

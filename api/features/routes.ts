@@ -292,7 +292,7 @@ export function featureApi(database: Database): DocumentedRouter {
       const cursor = decodeCursor(single(qs, 'cursor'), sortby.length);
       checkCursorValues(cursor, sortby);
       const filters: RawBuilder<unknown>[] = [];
-      if (bbox) filters.push(bboxCondition(bbox, bboxCrs));
+      if (bbox) filters.push(bboxCondition(bbox, bboxCrs, layer.geometryType));
       const dt = datetime && datetimeCondition(layer, datetime);
       if (dt) filters.push(dt);
       const cql = filterFrom(qs, layer);

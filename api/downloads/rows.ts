@@ -1,6 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { tableName, type AttributeType, type LayerSchema } from '../../schemas/index.ts';
-import { MUNICIPALITY_PROPERTY } from '../features/items.ts';
+import { geoJsonOriented, MUNICIPALITY_PROPERTY } from '../features/items.ts';
+import { bboxCondition } from '../features/params.ts';
+import { CRS84 } from '../features/crs.ts';
 import type { FieldDecoder } from './copy-binary.ts';
 
 /** One column of an export file: the feature id, the schema attributes, and the municipality code of pasports. */
@@ -71,7 +73,8 @@ export function selectionWhere(layer: LayerSchema, sel: ExportSelection): RawBui
   if (sel.municipality !== undefined) {
     conds.push(layer.perMunicipality ? sql`t.municipality_code = ${sel.municipality}` : sql`false`);
   }
-  if (sel.bbox) conds.push(sql`t.geom && ST_MakeEnvelope(${sel.bbox[0]}, ${sel.bbox[1]}, ${sel.bbox[2]}, ${sel.bbox[3]}, 4326)`);
+  // the same test as items: exact for lines and polygons, split at the antimeridian
+  if (sel.bbox) conds.push(bboxCondition(sel.bbox, CRS84, layer.geometryType));
   if (sel.filter) conds.push(sql`(${sel.filter})`);
   return sql.join(conds, sql` AND `);
 }
@@ -126,7 +129,8 @@ export function exportPlan(layer: LayerSchema, sel: ExportSelection, want: Geome
   if (want.gpkgBlob) add(want.gpkgBlob, 'bytea');
   else if (want.wkb) add(sql`ST_AsBinary(${g}, 'NDR')`, 'bytea');
   if (want.envelope) for (const e of [sql`ST_XMin(t.geom)`, sql`ST_YMin(t.geom)`, sql`ST_XMax(t.geom)`, sql`ST_YMax(t.geom)`]) add(e, 'float');
-  if (want.geojson) add(sql`ST_AsGeoJSON(t.geom, 8)`, 'text');
+  // GeoJSON follows RFC 7946's right-hand rule (Shapefile above keeps its clockwise exterior rings)
+  if (want.geojson) add(sql`ST_AsGeoJSON(${geoJsonOriented(layer, sql`t.geom`)}, 8)`, 'text');
   // the representative point and its S-JTSK transform are computed once per row (LATERAL), not per output column
   const p = layer.geometryType === 'Point' ? sql`t.geom` : sql`ST_PointOnSurface(t.geom)`;
   const lateral = want.point ? sql`CROSS JOIN LATERAL (SELECT ${p} AS wgs) AS p1 CROSS JOIN LATERAL (SELECT ST_Transform(p1.wgs, 5514) AS sjtsk) AS p2` : sql``;

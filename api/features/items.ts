@@ -41,12 +41,20 @@ export interface ItemsPage {
   prev?: Cursor;
 }
 
+/**
+ * RFC 7946 §3.1.6 right-hand rule: exterior rings counterclockwise, holes clockwise. Applied after
+ * any CRS transform and axis flip, since swapping the axes reverses a ring's orientation.
+ */
+export function geoJsonOriented(layer: LayerSchema, geom: RawBuilder<unknown>): RawBuilder<unknown> {
+  return /Polygon$/.test(layer.geometryType) ? sql`ST_ForcePolygonCCW(${geom})` : geom;
+}
+
 /** GeoJSON Feature built by PostGIS itself, returned as text so the API never re-parses it. */
 function featureJson(layer: LayerSchema, crs: ApiCrs, props: FeatureProperty[]): RawBuilder<string> {
   const kv = props.flatMap((p) => [sql.lit(p.name), sql.ref(`t.${p.column}`)]);
   return sql<string>`json_build_object(
     'type', 'Feature', 'id', t.fid,
-    'geometry', ST_AsGeoJSON(${geomIn(crs, sql`t.geom`)}, ${sql.lit(crs.precision)})::json,
+    'geometry', ST_AsGeoJSON(${geoJsonOriented(layer, geomIn(crs, sql`t.geom`))}, ${sql.lit(crs.precision)})::json,
     'properties', ${kv.length ? sql`json_build_object(${sql.join(kv)})` : sql`'{}'::json`})::text`;
 }
 

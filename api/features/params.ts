@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { LayerSchema } from '../../schemas/index.ts';
+import type { GeometryType, LayerSchema } from '../../schemas/index.ts';
 import { BadParameter } from '../problem.ts';
 import { CRS84, geomFrom, type ApiCrs } from './crs.ts';
 import { featureProperties, type FeatureProperty } from './properties.ts';
@@ -11,18 +11,23 @@ export const MAX_LIMIT = 10_000;
 
 export type Bbox = [number, number, number, number];
 
+/**
+ * A `limit` above the maximum is not an error (OGC API Features Part 1, Req /req/core/fc-limit-response):
+ * the page holds at most MAX_LIMIT features and the `next` link continues.
+ */
 export function parseLimit(raw: unknown): number {
   if (raw === undefined) return DEFAULT_LIMIT;
   const s = String(raw);
-  if (!/^\d{1,6}$/.test(s)) throw new BadParameter('limit', `limit must be an integer between 1 and ${MAX_LIMIT}`);
+  if (!/^\d{1,15}$/.test(s)) throw new BadParameter('limit', `limit must be a positive integer (at most ${MAX_LIMIT} are returned)`);
   const n = Number(s);
-  if (n < 1 || n > MAX_LIMIT) throw new BadParameter('limit', `limit must be between 1 and ${MAX_LIMIT}, got ${n}`);
-  return n;
+  if (n < 1) throw new BadParameter('limit', `limit must be at least 1, got ${n}`);
+  return Math.min(n, MAX_LIMIT);
 }
 
 /**
  * bbox=minx,miny,maxx,maxy in `crs` axis order (CRS84 by default: lon/lat; EPSG:4326: lat/lon);
- * 6 numbers with heights are accepted, heights ignored.
+ * 6 numbers with heights are accepted, heights ignored. In a geographic CRS a west edge greater
+ * than the east edge is a box spanning the antimeridian (Part 1, 7.15.3 "Parameter bbox").
  */
 export function parseBbox(raw: unknown, crs: ApiCrs = CRS84): Bbox | undefined {
   if (raw === undefined) return undefined;
@@ -33,19 +38,47 @@ export function parseBbox(raw: unknown, crs: ApiCrs = CRS84): Bbox | undefined {
   if (n.some((v) => !Number.isFinite(v))) throw new BadParameter('bbox', 'bbox values must be numbers');
   const [minx, miny, maxx, maxy] = parts.length === 4 ? n : [n[0]!, n[1]!, n[3]!, n[4]!];
   const [rx0, ry0, rx1, ry1] = crs.range;
-  if (minx! < rx0 || maxx! > rx1 || miny! < ry0 || maxy! > ry1)
+  const within = (v: number, lo: number, hi: number) => v >= lo && v <= hi;
+  if (![minx!, maxx!].every((v) => within(v, rx0, rx1)) || ![miny!, maxy!].every((v) => within(v, ry0, ry1)))
     throw new BadParameter('bbox', `bbox must lie within ${crs.range.join(',')} (${crs.uri})`);
-  if (miny! > maxy!) throw new BadParameter('bbox', 'bbox lower corner is above the upper corner');
-  if (crs !== CRS84 && minx! > maxx!) throw new BadParameter('bbox', 'bbox lower corner is right of the upper corner');
+  const lonAxis = geographic(crs) ? (crs.latLon ? 1 : 0) : -1;
+  if (lonAxis !== 1 && miny! > maxy!) throw new BadParameter('bbox', 'bbox lower corner is above the upper corner');
+  if (lonAxis !== 0 && minx! > maxx!) throw new BadParameter('bbox', 'bbox lower corner is right of the upper corner');
   return [minx!, miny!, maxx!, maxy!];
 }
 
-/** The SQL condition of a bbox given in `crs`: index-assisted overlap in storage coordinates. */
-export function bboxCondition(b: Bbox, crs: ApiCrs): RawBuilder<unknown> {
-  if (crs === CRS84) return sql`t.geom && ST_MakeEnvelope(${b[0]}, ${b[1]}, ${b[2]}, ${b[3]}, 4326)`;
-  // densify before transforming so the curved edges of the box in lon/lat are followed
-  const env = geomFrom(crs, sql`ST_Segmentize(ST_MakeEnvelope(${b[0]}::float8, ${b[1]}::float8, ${b[2]}::float8, ${b[3]}::float8), ${Math.max(b[2] - b[0], b[3] - b[1]) / 16}::float8)`);
-  return sql`ST_Intersects(t.geom, ${env})`;
+function geographic(crs: ApiCrs): boolean {
+  return crs.srid === 4326;
+}
+
+/** The bbox as one or two boxes (split at the antimeridian when its west edge is east of its east edge). */
+export function bboxParts(b: Bbox, crs: ApiCrs): Bbox[] {
+  if (!geographic(crs)) return [b];
+  const [minx, miny, maxx, maxy] = b;
+  if (!crs.latLon && minx > maxx) return [[minx, miny, 180, maxy], [-180, miny, maxx, maxy]];
+  if (crs.latLon && miny > maxy) return [[minx, miny, maxx, 180], [minx, -180, maxx, maxy]];
+  return [b];
+}
+
+/**
+ * The SQL condition of a bbox given in `crs`: only features whose geometry intersects the box
+ * (Req /req/core/fc-bbox-response). For points the index test `&&` is already exact; every other
+ * geometry type needs ST_Intersects after it (an envelope may overlap the box while the line or
+ * polygon does not).
+ */
+export function bboxCondition(b: Bbox, crs: ApiCrs, geometryType: GeometryType, geom: RawBuilder<unknown> = sql`t.geom`): RawBuilder<unknown> {
+  const conds = bboxParts(b, crs).map((p) => {
+    if (geographic(crs)) {
+      // storage is lon/lat: EPSG:4326's lat/lon box is the same box with its axes swapped
+      const [x0, y0, x1, y1] = crs.latLon ? [p[1], p[0], p[3], p[2]] : p;
+      const env = sql`ST_MakeEnvelope(${x0}::float8, ${y0}::float8, ${x1}::float8, ${y1}::float8, 4326)`;
+      return geometryType === 'Point' ? sql`${geom} && ${env}` : sql`(${geom} && ${env} AND ST_Intersects(${geom}, ${env}))`;
+    }
+    // densify before transforming so the curved edges of the box in lon/lat are followed
+    const env = geomFrom(crs, sql`ST_Segmentize(ST_MakeEnvelope(${p[0]}::float8, ${p[1]}::float8, ${p[2]}::float8, ${p[3]}::float8), ${Math.max(p[2] - p[0], p[3] - p[1]) / 16}::float8)`);
+    return sql`ST_Intersects(${geom}, ${env})`;
+  });
+  return conds.length === 1 ? conds[0]! : sql`(${sql.join(conds, sql` OR `)})`;
 }
 
 /** properties=a,b: a subset of the layer's properties, in the order asked. */

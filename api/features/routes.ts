@@ -66,6 +66,17 @@ export function temporalExtent(meta: LayerMeta): (string | null)[][] | undefined
   return meta.temporal ? [meta.temporal] : undefined;
 }
 
+/**
+ * The collection schema wants at least one bbox in a spatial extent, so a layer without data has
+ * none (the schemas declare no area of their own); a temporal extent without a spatial one is kept.
+ */
+function collectionExtent(layer: LayerSchema, meta: LayerMeta): { extent?: Record<string, unknown> } {
+  const extent: Record<string, unknown> = {};
+  if (meta.bbox) extent.spatial = { bbox: [meta.bbox], crs: CRS84.uri };
+  if (layer.temporal) extent.temporal = { interval: temporalExtent(meta) ?? [[null, null]], trs: 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian' };
+  return Object.keys(extent).length ? { extent } : {};
+}
+
 function collectionDoc(base: string, layer: LayerSchema, meta: LayerMeta) {
   const self = `${base}/collections/${layer.id}`;
   return {
@@ -78,10 +89,7 @@ function collectionDoc(base: string, layer: LayerSchema, meta: LayerMeta) {
     updated: meta.modifiedAt.toISOString(),
     crs: CRS_URIS,
     storageCrs: CRS84.uri,
-    extent: {
-      spatial: { bbox: meta.bbox ? [meta.bbox] : [], crs: CRS84.uri },
-      ...(layer.temporal ? { temporal: { interval: temporalExtent(meta) ?? [[null, null]], trs: 'http://www.opengis.net/def/uom/ISO-8601/0/Gregorian' } } : {}),
-    },
+    ...collectionExtent(layer, meta),
     links: [
       { href: self, rel: 'self', type: JSON_TYPE, title: layer.title.cs },
       { href: `${self}/items`, rel: 'items', type: GEOJSON, title: layer.title.cs },
@@ -121,7 +129,7 @@ const P_F_JSON = q('f', 'Format (overrides Accept)', { type: 'string', enum: ['j
 const P_COLLECTION: ParameterDef = { name: 'collectionId', in: 'path', required: true, description: 'Collection (layer) id', schema: { type: 'string' } };
 const P_CRS = q('crs', 'CRS of the returned geometries', { type: 'string', format: 'uri', enum: CRS_URIS, default: CRS84.uri });
 export const ITEMS_PARAMETERS: ParameterDef[] = [
-  q('limit', `Page size (1–${MAX_LIMIT})`, { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
+  q('limit', `Page size; larger values are not an error, a page holds at most ${MAX_LIMIT} features`, { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }),
   q('bbox', 'minx,miny,maxx,maxy (4 or 6 numbers) in bbox-crs', { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } }, { style: 'form', explode: false }),
   q('bbox-crs', 'CRS of bbox', { type: 'string', format: 'uri', enum: CRS_URIS, default: CRS84.uri }),
   q('datetime', 'Instant or interval (start/end, `..` open) for time-bearing collections', { type: 'string' }),
@@ -292,7 +300,7 @@ export function featureApi(database: Database): DocumentedRouter {
       const cursor = decodeCursor(single(qs, 'cursor'), sortby.length);
       checkCursorValues(cursor, sortby);
       const filters: RawBuilder<unknown>[] = [];
-      if (bbox) filters.push(bboxCondition(bbox, bboxCrs));
+      if (bbox) filters.push(bboxCondition(bbox, bboxCrs, layer.geometryType));
       const dt = datetime && datetimeCondition(layer, datetime);
       if (dt) filters.push(dt);
       const cql = filterFrom(qs, layer);

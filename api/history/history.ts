@@ -1,6 +1,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { LayerSchema } from '../../schemas/index.ts';
 import { MUNICIPALITY_PROPERTY } from '../features/items.ts';
+import { bboxCondition } from '../features/params.ts';
+import { CRS84 } from '../features/crs.ts';
 
 export interface HistoryEntry {
   version: number;
@@ -51,7 +53,7 @@ export async function layerAsOf(db: Kysely<any>, layer: LayerSchema, q: AsOfQuer
   const conds: RawBuilder<unknown>[] = [sql`s.op <> 'delete'`];
   if (q.after !== undefined) conds.push(sql`s.fid > ${q.after}`);
   if (q.bbox)
-    conds.push(sql`ST_SetSRID(ST_GeomFromGeoJSON(s.after -> 'geom'), 4326) && ST_MakeEnvelope(${q.bbox[0]}, ${q.bbox[1]}, ${q.bbox[2]}, ${q.bbox[3]}, 4326)`);
+    conds.push(bboxCondition(q.bbox, CRS84, layer.geometryType, sql`ST_SetSRID(ST_GeomFromGeoJSON(s.after -> 'geom'), 4326)`));
   const r = await sql<{ fid: number; f: string }>`WITH s AS (
       SELECT DISTINCT ON (h.fid) h.fid, h.op, h.after FROM feature_history h
       WHERE h.layer_id = ${layer.id} AND h.at <= ${q.at}

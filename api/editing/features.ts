@@ -9,7 +9,7 @@ import { Forbidden } from '../auth/middleware.ts';
 import { actorOf, canEditLayer, type Principal } from '../auth/principal.ts';
 import { Conflict, InvalidContent, PreconditionFailed } from './errors.ts';
 import { matches } from './etag.ts';
-import { checkGeometry, geometryExpr, municipalityTable, unionBbox, type GeometryCheck } from './geometry.ts';
+import { checkGeometry, geometryExpr, municipalityTable, sameGeometry, unionBbox, type GeometryCheck } from './geometry.ts';
 
 export type Bbox = [number, number, number, number];
 
@@ -174,8 +174,10 @@ export async function replaceFeature(db: Kysely<any>, layer: LayerSchema, p: Pri
     if (!locked) throw new NotFound(`feature ${fid} does not exist in ${layer.id}`);
     assertInUserMunicipality(p, locked.municipality_code, locked.in_user_municipality, 'before');
     if (!matches(expected, locked.version)) throw new PreconditionFailed(`"${locked.version}"`);
+    const next = geometryExpr(layer, JSON.stringify(input.geometry));
+    // the geometry is written only when it changed: an attribute-only save keeps the stored bytes
     const r = await sql`UPDATE ${t} SET municipality_code = ${input.municipalityCode}::int, ${sql.join(attributeSets(layer, input))},
-        geom = ${geometryExpr(layer, JSON.stringify(input.geometry))}, content_hash = ${contentHash(input)}, updated_at = now()
+        geom = CASE WHEN ${sameGeometry(sql.ref('geom'), next)} THEN geom ELSE ${next} END, content_hash = ${contentHash(input)}, updated_at = now()
       WHERE fid = ${fid} AND xmin = ${locked.version}::text::xid`.execute(trx);
     if (Number(r.numAffectedRows ?? 0) !== 1) throw new PreconditionFailed();
     await recordChange(trx, { layerId: layer.id, bbox: unionBbox(bboxOf(locked), geo.bbox), source: actorOf(p) });

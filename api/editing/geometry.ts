@@ -26,6 +26,19 @@ export function geometryExpr(layer: LayerSchema, geojson: string): RawBuilder<un
 }
 
 /**
+ * Whether a written geometry `next` is the stored `stored` (issue 18.2). The API
+ * serves coordinates with 7 decimals, so a client that sends back what it read
+ * (or a merge patch without geometry, merged with that document) differs from
+ * the stored one by the rounding only: same type and vertex count, every point
+ * within 1e-7° (about a centimetre). Such a write keeps the stored bytes, so an
+ * attribute-only save neither moves the feature nor records a location change.
+ */
+export function sameGeometry(stored: RawBuilder<unknown>, next: RawBuilder<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`(ST_OrderingEquals(${stored}, ${next}) OR (GeometryType(${stored}) = GeometryType(${next})
+    AND ST_NPoints(${stored}) = ST_NPoints(${next}) AND ST_HausdorffDistance(${stored}, ${next}) <= 1e-7))`;
+}
+
+/**
  * Checks a GeoJSON geometry with PostGIS (outside any write transaction, so a
  * parse error cannot abort one): type against the schema, validity, CRS84
  * range, and which municipality boundaries cover it.

@@ -46,12 +46,14 @@ export function editingRoutes(db: Kysely<any>): Router {
   const router = new Router();
 
   // the version a client must send back in If-Match; added to the read served by api/features
+  // The version is read before the body: a write in between makes the ETag older than the body, so
+  // a write based on it is refused (412). Read after, it could name a newer version than the body
+  // shows, and a write of the older values would pass If-Match and silently undo that change.
   router.get('/api/collections/:id/items/:fid', async (ctx, next) => {
-    await next();
     const layer = getLayer(ctx.params.id!);
-    if (ctx.status !== 200 || !layer || !/^\d{1,15}$/.test(ctx.params.fid!)) return;
-    const row = await currentRow(db, layer, Number(ctx.params.fid), undefined, false);
-    if (row) ctx.set('ETag', etagOf(row.version));
+    const row = layer && /^\d{1,15}$/.test(ctx.params.fid!) ? await currentRow(db, layer, Number(ctx.params.fid), undefined, false) : undefined;
+    await next();
+    if (ctx.status === 200 && row) ctx.set('ETag', etagOf(row.version));
   });
 
   router.post('/api/collections/:id/items', async (ctx) => {

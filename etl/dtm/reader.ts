@@ -38,7 +38,7 @@ const parser = new XMLParser({
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
-  isArray: (name, path) => name === 'ZaznamObjektu' || name === 'ZaznamZmeny' || name === 'interior' || /\.Data\.[^.]+$/.test(path),
+  isArray: (name, path) => name === 'ZaznamObjektu' || name === 'ZaznamZmeny' || name === 'interior' || (typeof path === 'string' && /\.Data\.[^.]+$/.test(path)),
 });
 
 function text(v: unknown): string | undefined {

@@ -11,6 +11,7 @@ import { seedIfEmpty } from './seed.ts';
 import { importPlanVersion } from './landuse.ts';
 import { loadSources, sourcesFile } from './schedule/sources.ts';
 import { markStale, runSource, startScheduler } from './schedule/runner.ts';
+import { dtmExportCommand, DTM_USAGE } from './dtm/cli.ts';
 
 export interface CliIo {
   out(line: string): void;
@@ -34,6 +35,7 @@ const USAGE = `Použití / usage:
   npm run etl -- scheduler
   npm run etl -- seed
   npm run etl -- layers
+${DTM_USAGE}
 Soubory / files: .shp (+.dbf .prj .cpg), .zip (zabalený SHP), .gpkg, .geojson/.json, .csv (sloupce se souřadnicemi)`;
 
 /** The ETL command line; runs in its own process or, on the embedded database, inside the running server. */
@@ -59,6 +61,8 @@ export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Pro
         for (const r of await seedIfEmpty(db, io.out)) void r;
         io.out('seed: done');
         return 0;
+      case 'dtm-export':
+        return await dtmExportCommand(rest, db, io);
       case 'layers':
         for (const l of layers) io.out(`${l.id}\t${l.geometryType}\t${l.title.cs}`);
         return 0;

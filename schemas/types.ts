@@ -1,3 +1,5 @@
+import type { DtmMapping } from './dtm.ts';
+
 /**
  * The one definition of a layer type. Everything else (DB tables, validation,
  * API field lists, tile fields, map style, legends, catalogue metadata) is derived
@@ -119,4 +121,6 @@ export interface LayerSchema {
   temporal?: { start: string; end?: string };
   /** layers not published openly (readers need an account); default public */
   public?: boolean;
+  /** JVF DTM object type and attribute/code mappings (schemas/dtm.ts); layers without one are not delivered to the DTM */
+  dtm?: DtmMapping;
 }

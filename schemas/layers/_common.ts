@@ -66,3 +66,14 @@ export const SURFACE_CODES: CodeListEntry[] = [
   { code: 'zatravnovaci', label: { cs: 'zatravňovací dlažba', en: 'grass pavers' }, color: '#7fbf7b' },
   { code: 'nezpevneny', label: { cs: 'nezpevněný', en: 'unpaved' }, color: '#b5a27a' },
 ];
+
+/** The surfaces as JVF DTM PrevazujiciPovrch (1 asfalt, 2 beton, 3 dlažba, 5 písek/štěrkopísek, 7 nezpevněno). */
+export const SURFACE_DTM_CODES: Record<string, string> = {
+  asfalt: '1',
+  beton: '2',
+  'dlazba-zamkova': '3',
+  'dlazba-kamenna': '3',
+  zatravnovaci: '3',
+  mlat: '5',
+  nezpevneny: '7',
+};

@@ -1,4 +1,5 @@
 import type { LayerSchema } from '../types.ts';
+import { DTM_OBJECT_TYPES } from '../dtm.ts';
 import { conditionAttribute, INSTALLED_YEAR, NOTE } from './_common.ts';
 
 /** Rain-water sewer pipes (dešťová kanalizace) owned by the municipality. */
@@ -39,4 +40,24 @@ export const destovaKanalizace: LayerSchema = {
   minZoom: 14,
   maxZoom: 22,
   style: { color: '#01665e', categorizeBy: 'material' },
+  // rain sewer: a gravity storm-water sewer; ICME (asset register number) is not kept in the pasport,
+  // and an empty ICME means "not public" in JVF
+  dtm: {
+    objectType: DTM_OBJECT_TYPES.TrasaStokoveSite,
+    attributes: [
+      { element: 'ICME', constant: '' },
+      { element: 'StavTrasySiteTI', constant: '1' },
+      { element: 'VedeniSiteVJineStavbe', constant: '98' },
+      { element: 'TypTrasyStokoveSite', constant: '1' },
+      { element: 'UceloveZarazeniStokoveSite', constant: '2' },
+      { element: 'DruhStokoveSite', constant: '1' },
+      { element: 'Dimenze', from: 'profil', value: 'integer' },
+      {
+        element: 'Material', from: 'material', otherwise: 'nezjištěno',
+        codes: { beton: 'beton', zelezobeton: 'železobeton', kamenina: 'kamenina', pvc: 'PVC', pp: 'PP/PE', litina: 'litina' },
+      },
+      { element: 'UrovenUmisteniObjektuTI', constant: '-1' },
+      { element: 'EvidencniCisloObjektu', from: 'oznaceni', value: 'copy' },
+    ],
+  },
 };

@@ -1,4 +1,5 @@
 import type { LayerSchema } from '../types.ts';
+import { DTM_OBJECT_TYPES } from '../dtm.ts';
 import { INSTALLED_YEAR, NOTE } from './_common.ts';
 
 /** Cable lines of street lighting between feeder cabinets and light points. */
@@ -37,4 +38,14 @@ export const kabeloveVedeniVo: LayerSchema = {
   minZoom: 14,
   maxZoom: 22,
   style: { color: '#8e44ad', categorizeBy: 'ulozeni' },
+  dtm: {
+    objectType: DTM_OBJECT_TYPES.TrasaMistniElektrickeSite,
+    attributes: [
+      { element: 'StavTrasySiteTI', constant: '1' },
+      { element: 'VedeniSiteVJineStavbe', constant: '98' },
+      { element: 'TypTrasyMistniElektrickeSite', constant: '1' },
+      { element: 'UrovenUmisteniObjektuTI', from: 'ulozeni', codes: { zem: '-1', chranicka: '-1', vzdusne: '1', fasada: '0' }, otherwise: '-1' },
+      { element: 'EvidencniCisloObjektu', from: 'oznaceni', value: 'copy' },
+    ],
+  },
 };

@@ -1,5 +1,6 @@
 import type { LayerSchema } from '../types.ts';
-import { conditionAttribute, inventoryNumber, NOTE, SURFACE_CODES } from './_common.ts';
+import { DTM_OBJECT_TYPES } from '../dtm.ts';
+import { conditionAttribute, inventoryNumber, NOTE, SURFACE_CODES, SURFACE_DTM_CODES } from './_common.ts';
 
 /** Local roads and pavements (pasport místních komunikací, zákon 13/1997 Sb.) as surface polygons. */
 export const komunikace: LayerSchema = {
@@ -50,4 +51,22 @@ export const komunikace: LayerSchema = {
   minZoom: 13,
   maxZoom: 22,
   style: { color: '#636363', categorizeBy: 'druh', fillOpacity: 0.6 },
+  // the kind of area chooses the ZPS object type; a parking lane is a parking area
+  dtm: {
+    objectType: {
+      by: 'druh',
+      types: {
+        vozovka: DTM_OBJECT_TYPES.ProvozniPlochaPozemniKomunikacePlocha,
+        chodnik: DTM_OBJECT_TYPES.ChodnikPlocha,
+        cyklostezka: DTM_OBJECT_TYPES.CyklostezkaPlocha,
+        'stezka-pesi-cyklo': DTM_OBJECT_TYPES.CyklostezkaPlocha,
+        'parkovaci-pruh': DTM_OBJECT_TYPES.ParkovisteOdstavnaPlochaPlocha,
+      },
+    },
+    attributes: [
+      { element: 'TypPozemniKomunikace', constant: '1' },
+      { element: 'PrevazujiciPovrch', from: 'povrch', codes: SURFACE_DTM_CODES, otherwise: '99' },
+      { element: 'OznaceniCyklostezky', from: 'evidencni_cislo', value: 'copy', otherwise: '' },
+    ],
+  },
 };

@@ -1,5 +1,6 @@
 import type { LayerSchema } from '../types.ts';
-import { conditionAttribute, inventoryNumber, NOTE, SURFACE_CODES } from './_common.ts';
+import { DTM_OBJECT_TYPES } from '../dtm.ts';
+import { conditionAttribute, inventoryNumber, NOTE, SURFACE_CODES, SURFACE_DTM_CODES } from './_common.ts';
 
 /** Parking lots with capacity, including spaces for disabled drivers (ZTP). */
 export const parkoviste: LayerSchema = {
@@ -37,4 +38,8 @@ export const parkoviste: LayerSchema = {
   minZoom: 13,
   maxZoom: 22,
   style: { color: '#2b83ba', categorizeBy: 'zpusob_placeni', fillOpacity: 0.4, labelBy: 'kapacita' },
+  dtm: {
+    objectType: DTM_OBJECT_TYPES.ParkovisteOdstavnaPlochaPlocha,
+    attributes: [{ element: 'PrevazujiciPovrch', from: 'povrch', codes: SURFACE_DTM_CODES, otherwise: '99' }],
+  },
 };

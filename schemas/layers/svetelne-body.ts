@@ -1,4 +1,5 @@
 import type { LayerSchema } from '../types.ts';
+import { DTM_OBJECT_TYPES } from '../dtm.ts';
 import { conditionAttribute, INSTALLED_YEAR, inventoryNumber, LAST_INSPECTION, NOTE } from './_common.ts';
 
 /** Street-lighting light points (světelná místa VO): the pole or wall bracket with its luminaires. */
@@ -53,4 +54,22 @@ export const svetelneBody: LayerSchema = {
   minZoom: 14,
   maxZoom: 22,
   style: { color: '#f1c40f', categorizeBy: 'typ_zdroje', radius: 4 },
+  // the light point is delivered as its support (the DTM has no luminaire type): pole or wall bracket
+  dtm: {
+    objectType: DTM_OBJECT_TYPES.PodperneZarizeni,
+    attributes: [
+      { element: 'StavObjektu', constant: '1' },
+      {
+        element: 'TypPodpernehoZarizeni', from: 'typ_nosice', otherwise: '10',
+        codes: { 'stozar-ocel': '10', 'stozar-beton': '10', 'vyloznik-fasada': '5', 'sloup-nn': '12', parkove: '10' },
+      },
+      // a bracket has no pole material: "not found", as the official example writes it
+      {
+        element: 'TypSloupu', from: 'typ_nosice', otherwise: '99',
+        codes: { 'stozar-ocel': '3', 'stozar-beton': '1', 'vyloznik-fasada': '99', 'sloup-nn': '99', parkove: '3' },
+      },
+      { element: 'UrovenUmisteniObjektuTI', constant: '0' },
+      { element: 'EvidencniCisloObjektu', from: 'evidencni_cislo', value: 'copy' },
+    ],
+  },
 };

@@ -1,4 +1,5 @@
 import type { LayerSchema } from '../types.ts';
+import { DTM_OBJECT_TYPES } from '../dtm.ts';
 import { inventoryNumber, NOTE } from './_common.ts';
 
 /** Green areas maintained by the municipality (lawns, flower beds, shrubs), with their maintenance class. */
@@ -50,4 +51,13 @@ export const zelenePlochy: LayerSchema = {
   minZoom: 13,
   maxZoom: 22,
   style: { color: '#1a9850', categorizeBy: 'druh', fillOpacity: 0.45 },
+  dtm: {
+    objectType: DTM_OBJECT_TYPES.UdrzovanaPlochaZelenePlocha,
+    attributes: [
+      {
+        element: 'TypUdrzovaneZelene', from: 'druh', otherwise: '99',
+        codes: { park: '1', les: '1', travnik: '2', luka: '2', zahon: '2', kere: '3' },
+      },
+    ],
+  },
 };

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { fromRoot } from '../../schemas/paths.ts';
 
 /** The official XSD set, copied into the repository (etl/dtm/README.md); never read from outside it. */
-export const XSD_DIR = join(import.meta.dirname, 'xsd-1.4.3');
+export const XSD_DIR = fromRoot('etl', 'dtm', 'xsd-1.4.3');
 export const INDEX_XSD = join(XSD_DIR, 'index', 'index_data.xsd');
 
 export interface XsdResult {

@@ -78,8 +78,10 @@ describe.skipIf(!!why)('sensor ingest killed with SIGKILL during a stream (Mosqu
     const base = Date.now() - 3 * 3_600_000;
     const topic = `application/kill-${tag}/device/70b3d57ba0003bb8/event/up`;
     let killed = false;
+    const deadline = Date.now() + 180_000;
     try {
       for (let i = 0; i < n; ) {
+        if (Date.now() > deadline) throw new Error(`publishing stalled: ${i} of ${n} published, ${await stored()} stored`);
         const s = await stored();
         if (!killed && s >= killAt) {
           killed = true;

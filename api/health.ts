@@ -1,8 +1,10 @@
 import Router from '@koa/router';
 import { sql } from 'kysely';
 import type { Database } from '../sql/connection.ts';
+import type { SensorIngestStatus } from '../etl/sensors/status.ts';
 
-export function healthRoutes(database: Database): Router {
+/** `sensors`: the sensor ingest's status (etl/sensors/status.ts), undefined while it is not running. */
+export function healthRoutes(database: Database, sensors?: () => Promise<SensorIngestStatus | undefined>): Router {
   const router = new Router();
   router.get('/api/health', async (ctx) => {
     const started = performance.now();
@@ -14,10 +16,13 @@ export function healthRoutes(database: Database): Router {
       reachable = false;
       error = (e as Error).message;
     }
-    ctx.status = reachable ? 200 : 503;
+    const sensorIngest = await sensors?.();
+    const degraded = sensorIngest?.status === 'degraded';
+    ctx.status = reachable && !degraded ? 200 : 503;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = {
-      status: reachable ? 'ok' : 'unavailable',
+      status: !reachable ? 'unavailable' : degraded ? 'degraded' : 'ok',
+      ...(sensorIngest ? { sensors: sensorIngest } : {}),
       database: {
         backend: database.kind,
         reachable,

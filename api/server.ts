@@ -17,7 +17,8 @@ import { seedIfEmpty } from '../etl/seed.ts';
 import { startScheduler } from '../etl/schedule/runner.ts';
 import { TOOLS } from './cli-tools.ts';
 import { loadSensorConfig } from '../etl/sensors/config.ts';
-import { startSensorService } from '../etl/sensors/service.ts';
+import { startSensorService, type SensorService } from '../etl/sensors/service.ts';
+import { sensorIngestStatus } from '../etl/sensors/status.ts';
 import { registerObservationsDataset } from './sensors/routes.ts';
 import { Redis } from 'ioredis';
 import { TileCache } from './cache/tile-cache.ts';
@@ -72,6 +73,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
     (change, dropped) => logger.info({ layer: change.layerId, bbox: change.bbox, source: change.source, dropped }, 'tiles invalidated'),
     (e) => logger.error({ err: e.message }, 'tile invalidation failed'),
   );
+  let sensors: SensorService | undefined;
   const app = createApp({
     tileCache,
     logger,
@@ -83,6 +85,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
     trustedProxies: config.trustedProxies,
     dataDir: config.dataDir,
     extra: [(ctx, next) => (bridge ? bridge(ctx, next) : next())],
+    sensorStatus: async () => (sensors ? sensorIngestStatus(database.db, sensors) : undefined),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -96,7 +99,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
   }
   // sensor ingest: MQTT subscriber (embedded broker without MQTT_URL), feed pulls, alert checks (etl/sensors)
   const sensorConfig = loadSensorConfig();
-  const sensors = sensorConfig.enabled ? await startSensorService(database, sensorConfig, log) : undefined;
+  sensors = sensorConfig.enabled ? await startSensorService(database, sensorConfig, log) : undefined;
   registerObservationsDataset(database);
   // scheduled ETL sources; on several instances the per-source lease in the database keeps runs single
   const scheduler = config.etlScheduler ? startScheduler(database.db, log) : undefined;

@@ -15,6 +15,8 @@ export interface SensorConfig {
   clientId: string;
   /** MQTT 5 shared-subscription group (MQTT_SHARE_GROUP, default `geoportal`; empty = plain subscriptions); external broker only */
   shareGroup: string;
+  /** topic filters (MQTT_TOPICS, comma-separated; default: ChirpStack v4 and TTS v3 uplinks) */
+  topics?: string[];
   retentionDays: number;
   /** observations before this instant are quarantined (SENSOR_EPOCH, default 2010-01-01) */
   epoch: Date;
@@ -46,6 +48,7 @@ export function loadSensorConfig(env: NodeJS.ProcessEnv = process.env): SensorCo
     embeddedPortExplicit: env.MQTT_EMBEDDED_PORT !== undefined && env.MQTT_EMBEDDED_PORT !== '',
     clientId: env.MQTT_CLIENT_ID || defaultClientId(env),
     shareGroup: env.MQTT_SHARE_GROUP ?? 'geoportal',
+    topics: env.MQTT_TOPICS ? env.MQTT_TOPICS.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
     retentionDays,
     epoch,
     maxFutureMinutes,

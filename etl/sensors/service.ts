@@ -4,7 +4,8 @@ import { loadAlertRules } from './alerts.ts';
 import type { SensorConfig } from './config.ts';
 import { pullFeed } from './feeds.ts';
 import { IngestQueue } from './ingest.ts';
-import { startEmbeddedBroker, startSubscriber } from './mqtt.ts';
+import { IngestMembership } from './members.ts';
+import { drainSession, startEmbeddedBroker, startSubscriber, type Subscriber } from './mqtt.ts';
 import { SensorRegistry } from './registry.ts';
 import { applyRetention, evaluateSensors } from './store.ts';
 
@@ -13,6 +14,12 @@ export interface SensorService {
   registry: SensorRegistry;
   /** the broker the subscriber uses (embedded or MQTT_URL) */
   mqttUrl: string;
+  subscriber: Subscriber;
+  /** this instance's MQTT client id */
+  clientId: string;
+  /** shared-subscription group, when several instances share the stream */
+  shareGroup?: string;
+  membership?: IngestMembership;
   stop(): Promise<void>;
 }
 
@@ -36,8 +43,21 @@ export async function startSensorService(database: Database, config: SensorConfi
     else log(`sensors: embedded MQTT broker on ${mqttUrl}`);
     stops.push(broker.stop);
   }
-  const sub = await startSubscriber(registry, queue, { url: mqttUrl, clientId: config.clientId, log });
+  // shared subscriptions need an MQTT 5 broker; the embedded one serves this process alone
+  const shareGroup = config.mqttUrl && config.shareGroup ? config.shareGroup : undefined;
+  const sub = await startSubscriber(registry, queue, { url: mqttUrl, clientId: config.clientId, shareGroup, topics: config.topics, log });
   stops.unshift(sub.stop);
+  let membership: IngestMembership | undefined;
+  if (shareGroup) {
+    const url = mqttUrl;
+    const m = new IngestMembership(database.db, config.clientId, { log });
+    await m.start(async (orphan) => {
+      await drainSession(registry, queue, { url, clientId: orphan, shareGroup, topics: config.topics, log });
+      await m.forget(orphan);
+    });
+    stops.unshift(async () => m.stop());
+    membership = m;
+  }
 
   const jobs: Cron[] = [];
   for (const feed of config.feeds) {
@@ -64,6 +84,10 @@ export async function startSensorService(database: Database, config: SensorConfi
     queue,
     registry,
     mqttUrl,
+    subscriber: sub,
+    clientId: config.clientId,
+    shareGroup,
+    membership,
     async stop() {
       for (const j of jobs) j.stop();
       for (const s of stops) await s();

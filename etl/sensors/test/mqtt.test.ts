@@ -56,6 +56,9 @@ describe.each(testBackends())('MQTT ingest on %s', (backend) => {
       // a bad message and an unknown device in the middle: rejected, the subscriber goes on
       await pub.publishAsync(topic, '{"deviceInfo": ', { qos: 1 });
       await pub.publishAsync('v3/app@ttn/devices/x/up', JSON.stringify({ end_device_ids: { dev_eui: 'DEADBEEFDEADBEEF' }, uplink_message: { f_port: 1, frm_payload: 'AQ==' } }), { qos: 1 });
+      // a poisoned message (a NUL byte cannot be stored in a text column): quarantined, the stream goes on
+      const poison = Buffer.concat([Buffer.from('{"deviceInfo": '), Buffer.from([0]), Buffer.from(tag)]);
+      await pub.publishAsync(topic, poison, { qos: 1 });
       await restartMosquitto();
       // published while both clients reconnect: mqtt.js keeps unacknowledged QoS 1 messages and resends them
       const rest: Promise<unknown>[] = [];
@@ -71,7 +74,9 @@ describe.each(testBackends())('MQTT ingest on %s', (backend) => {
       expect(perMessage.rows[0]!.n).toBe(3 * N);
       const rej = await sql<{ kind: string; source: string }>`SELECT kind, source FROM sensor_reject ORDER BY id`.execute(database.db);
       expect(rej.rows.map((r) => r.kind)).toEqual(expect.arrayContaining(['malformed', 'unknown-device']));
-      expect(queue.stats.received).toBeGreaterThanOrEqual(N + 2);
+      expect(queue.stats.received).toBeGreaterThanOrEqual(N + 3);
+      const dead = await sql<{ source: string; payload_base64: string }>`SELECT source, payload_base64 FROM sensor_quarantine`.execute(database.db);
+      expect(dead.rows.map((r) => ({ source: r.source, payload: Buffer.from(r.payload_base64, 'base64') }))).toEqual([{ source: `mqtt:${topic}`, payload: poison }]);
     } finally {
       await pub.endAsync();
       await sub.stop();

@@ -2,7 +2,8 @@ import Koa from 'koa';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../sql/connection.ts';
 import { problemMiddleware } from './problem.ts';
-import { healthRoutes } from './health.ts';
+import { healthRoutes, HealthParts } from './health.ts';
+import { exportWorkersHealth } from './downloads/export-process.ts';
 import { landuseRoutes } from './landuse/routes.ts';
 import { etlRoutes } from './etl/routes.ts';
 import { sensorRoutes } from './sensors/routes.ts';
@@ -45,6 +46,8 @@ export interface AppOptions {
   auth?: AuthConfig;
   /** where attachments are stored (DATA_DIR) */
   dataDir?: string;
+  /** background parts /api/health reports (the server registers sensor ingest and scheduler) */
+  health?: HealthParts;
 }
 
 /** Koa, with a handler in front that may answer a request before Koa does (api/tiles/fast-path.ts). */
@@ -96,9 +99,11 @@ export function createApp(opts: AppOptions): Koa {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  const health = opts.health ?? new HealthParts();
+  if (opts.database.kind === 'postgres') health.register('exportWorkers', exportWorkersHealth);
   const documented = [featureApi(opts.database), tileApi(opts.database, tileCache), searchApi(opts.database)];
   const openapi = openapiApi(() => documented);
-  for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
+  for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database, health), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -14,7 +14,8 @@ import { bridgeMiddleware, readLiveLock, writeLock } from './local-bridge.ts';
 import { openDatabase, probeCapabilities, type Database } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import { seedIfEmpty } from '../etl/seed.ts';
-import { startScheduler } from '../etl/schedule/runner.ts';
+import { markInterruptedRuns } from '../etl/import.ts';
+import { schedulerHealth, startScheduler } from '../etl/schedule/runner.ts';
 import { TOOLS } from './cli-tools.ts';
 import { loadSensorConfig } from '../etl/sensors/config.ts';
 import { startSensorService } from '../etl/sensors/service.ts';
@@ -23,6 +24,8 @@ import { Redis } from 'ioredis';
 import { TileCache } from './cache/tile-cache.ts';
 import { startTileInvalidation } from './cache/invalidation.ts';
 import { createLogger } from './middleware/logging.ts';
+import { HealthParts } from './health.ts';
+import { sensorIngestHealth } from '../etl/sensors/health.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,6 +52,9 @@ export async function startServer(config: Config, log: (m: string) => void = con
   if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
   // capabilities only now: on a new database the migrations create the PostGIS extension
   await probeCapabilities(database);
+  // runs of a process that died (kill -9, power loss) were rolled back: say so now, not at the next import
+  const interrupted = await markInterruptedRuns(database.db);
+  if (interrupted) log(`etl: ${interrupted} interrupted run(s) recorded as failed (their process ended mid-run; nothing was published)`);
   log(`database: ${database.kind} at ${database.location} (tiles encoded by ${database.canEncodeMvt ? 'PostGIS ST_AsMVT' : 'geojson-vt/vt-pbf'}), ready in ${Date.now() - t0} ms`);
   if (config.seed) await seedIfEmpty(database.db, log);
   const portal = await loadPortal();
@@ -71,7 +77,9 @@ export async function startServer(config: Config, log: (m: string) => void = con
     (change, dropped) => logger.info({ layer: change.layerId, bbox: change.bbox, source: change.source, dropped }, 'tiles invalidated'),
     (e) => logger.error({ err: e.message }, 'tile invalidation failed'),
   );
+  const health = new HealthParts();
   const app = createApp({
+    health,
     tileCache,
     logger,
     rateLimit: { perMinute: config.rateLimitPerMinute },
@@ -95,9 +103,11 @@ export async function startServer(config: Config, log: (m: string) => void = con
   // sensor ingest: MQTT subscriber (embedded broker without MQTT_URL), feed pulls, alert checks (etl/sensors)
   const sensorConfig = loadSensorConfig();
   const sensors = sensorConfig.enabled ? await startSensorService(database, sensorConfig, log) : undefined;
+  if (sensors) health.register('sensorIngest', () => sensorIngestHealth(database.db, sensors));
   registerObservationsDataset(database);
   // scheduled ETL sources; on several instances the per-source lease in the database keeps runs single
   const scheduler = config.etlScheduler ? startScheduler(database.db, log) : undefined;
+  if (scheduler) health.register('scheduler', () => schedulerHealth(database.db, scheduler));
   log(`geoportal listening on http://localhost:${lockPort} (started in ${Date.now() - t0} ms)`);
   return {
     server,

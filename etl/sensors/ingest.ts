@@ -24,6 +24,10 @@ export class IngestQueue {
   private waiting: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  /** arrival times of the messages not yet committed, oldest first (the ingest lag /api/health reports) */
+  private arrivals: number[] = [];
+  /** the last failure of a batch write, until a batch commits again */
+  lastError: string | undefined;
   readonly stats: IngestStats = { received: 0, inserted: 0, duplicates: 0, rejected: 0, batches: 0, failedBatches: 0 };
 
   constructor(
@@ -35,6 +39,7 @@ export class IngestQueue {
   /** Queues a message; resolves when it is committed. */
   add(p: Prepared): Promise<void> {
     this.stats.received++;
+    this.arrivals.push(Date.now());
     this.rows.push(...p.observations);
     this.rejects.push(...p.rejects);
     const done = new Promise<void>((resolve) => this.waiting.push(resolve));
@@ -54,7 +59,7 @@ export class IngestQueue {
     this.rejects = [];
     this.waiting = [];
     this.flushing = this.flushing.then(async () => {
-      if (!rows.length && !rejects.length) return waiting.forEach((w) => w());
+      if (!rows.length && !rejects.length) return this.committed(waiting);
       for (let attempt = 0; ; attempt++) {
         try {
           const r = await writeBatch(this.db, rows, rejects, this.rules);
@@ -63,15 +68,28 @@ export class IngestQueue {
           this.stats.duplicates += r.duplicates;
           this.stats.rejected += r.rejected;
           this.opts.onBatch?.(r);
+          this.lastError = undefined;
           break;
         } catch (e) {
           this.stats.failedBatches++;
+          this.lastError = (e as Error).message;
           this.opts.log?.(`sensors: batch of ${rows.length} observations failed (${(e as Error).message}); retrying`);
           await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000)));
         }
       }
-      waiting.forEach((w) => w());
+      this.committed(waiting);
     });
     return this.flushing;
+  }
+
+  private committed(waiting: (() => void)[]): void {
+    // batches commit in arrival order: the oldest arrivals are the ones just committed
+    this.arrivals.splice(0, waiting.length);
+    waiting.forEach((w) => w());
+  }
+
+  /** Messages received and not yet committed, and since when the oldest waits. */
+  backlog(): { messages: number; oldestAt: Date | null } {
+    return { messages: this.arrivals.length, oldestAt: this.arrivals.length ? new Date(this.arrivals[0]!) : null };
   }
 }

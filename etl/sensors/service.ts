@@ -13,6 +13,8 @@ export interface SensorService {
   registry: SensorRegistry;
   /** the broker the subscriber uses (embedded or MQTT_URL) */
   mqttUrl: string;
+  /** the subscriber is connected to the broker now */
+  mqttConnected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startSensorService(database: Database, config: SensorConfi
     queue,
     registry,
     mqttUrl,
+    mqttConnected: () => sub.client.connected,
     async stop() {
       for (const j of jobs) j.stop();
       for (const s of stops) await s();

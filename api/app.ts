@@ -2,8 +2,8 @@ import Koa from 'koa';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../sql/connection.ts';
 import { problemMiddleware } from './problem.ts';
-import { healthRoutes } from './health.ts';
-import type { SensorIngestStatus } from '../etl/sensors/status.ts';
+import { healthRoutes, HealthParts } from './health.ts';
+import { exportWorkersHealth } from './downloads/export-process.ts';
 import { landuseRoutes } from './landuse/routes.ts';
 import { etlRoutes } from './etl/routes.ts';
 import { sensorRoutes } from './sensors/routes.ts';
@@ -50,8 +50,8 @@ export interface AppOptions {
   dataDir?: string;
   /** reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY); default: none */
   trustedProxies?: TrustedProxies;
-  /** the sensor ingest's status for /api/health (etl/sensors/status.ts) */
-  sensorStatus?: () => Promise<SensorIngestStatus | undefined>;
+  /** background parts /api/health reports (the server registers sensor ingest and scheduler) */
+  health?: HealthParts;
 }
 
 /** Koa, with a handler in front that may answer a request before Koa does (api/tiles/fast-path.ts). */
@@ -112,9 +112,11 @@ export function createApp(opts: AppOptions): Koa {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  const health = opts.health ?? new HealthParts();
+  if (opts.database.kind === 'postgres') health.register('exportWorkers', exportWorkersHealth);
   const documented = [featureApi(opts.database), tileApi(opts.database, tileCache), searchApi(opts.database)];
   const openapi = openapiApi(() => documented);
-  for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database, opts.sensorStatus), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
+  for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database, health), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -14,17 +14,19 @@ import { bridgeMiddleware, readLiveLock, writeLock } from './local-bridge.ts';
 import { openDatabase, probeCapabilities, type Database } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import { seedIfEmpty } from '../etl/seed.ts';
-import { startScheduler } from '../etl/schedule/runner.ts';
+import { markInterruptedRuns } from '../etl/import.ts';
+import { schedulerHealth, startScheduler } from '../etl/schedule/runner.ts';
 import { TOOLS } from './cli-tools.ts';
 import { loadSensorConfig } from '../etl/sensors/config.ts';
-import { startSensorService, type SensorService } from '../etl/sensors/service.ts';
-import { sensorIngestStatus } from '../etl/sensors/status.ts';
+import { startSensorService } from '../etl/sensors/service.ts';
 import { registerObservationsDataset } from './sensors/routes.ts';
 import { Redis } from 'ioredis';
 import { TileCache } from './cache/tile-cache.ts';
 import { startTileInvalidation } from './cache/invalidation.ts';
 import { createLogger } from './middleware/logging.ts';
 import { PROJECT_ROOT } from '../schemas/paths.ts';
+import { HealthParts } from './health.ts';
+import { sensorIngestHealth } from '../etl/sensors/health.ts';
 
 const root = PROJECT_ROOT;
 
@@ -51,6 +53,9 @@ export async function startServer(config: Config, log: (m: string) => void = con
   if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
   // capabilities only now: on a new database the migrations create the PostGIS extension
   await probeCapabilities(database);
+  // runs of a process that died (kill -9, power loss) were rolled back: say so now, not at the next import
+  const interrupted = await markInterruptedRuns(database.db);
+  if (interrupted) log(`etl: ${interrupted} interrupted run(s) recorded as failed (their process ended mid-run; nothing was published)`);
   log(`database: ${database.kind} at ${database.location} (tiles encoded by ${database.canEncodeMvt ? 'PostGIS ST_AsMVT' : 'geojson-vt/vt-pbf'}), ready in ${Date.now() - t0} ms`);
   if (config.seed) await seedIfEmpty(database.db, log);
   const portal = await loadPortal();
@@ -73,8 +78,9 @@ export async function startServer(config: Config, log: (m: string) => void = con
     (change, dropped) => logger.info({ layer: change.layerId, bbox: change.bbox, source: change.source, dropped }, 'tiles invalidated'),
     (e) => logger.error({ err: e.message }, 'tile invalidation failed'),
   );
-  let sensors: SensorService | undefined;
+  const health = new HealthParts();
   const app = createApp({
+    health,
     tileCache,
     logger,
     rateLimit: { perMinute: config.rateLimitPerMinute },
@@ -85,7 +91,6 @@ export async function startServer(config: Config, log: (m: string) => void = con
     trustedProxies: config.trustedProxies,
     dataDir: config.dataDir,
     extra: [(ctx, next) => (bridge ? bridge(ctx, next) : next())],
-    sensorStatus: async () => (sensors ? sensorIngestStatus(database.db, sensors) : undefined),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -99,10 +104,12 @@ export async function startServer(config: Config, log: (m: string) => void = con
   }
   // sensor ingest: MQTT subscriber (embedded broker without MQTT_URL), feed pulls, alert checks (etl/sensors)
   const sensorConfig = loadSensorConfig();
-  sensors = sensorConfig.enabled ? await startSensorService(database, sensorConfig, log) : undefined;
+  const sensors = sensorConfig.enabled ? await startSensorService(database, sensorConfig, log) : undefined;
+  if (sensors) health.register('sensorIngest', () => sensorIngestHealth(database.db, sensors));
   registerObservationsDataset(database);
   // scheduled ETL sources; on several instances the per-source lease in the database keeps runs single
   const scheduler = config.etlScheduler ? startScheduler(database.db, log) : undefined;
+  if (scheduler) health.register('scheduler', () => schedulerHealth(database.db, scheduler));
   log(`geoportal listening on http://localhost:${lockPort} (started in ${Date.now() - t0} ms)`);
   return {
     server,

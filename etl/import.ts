@@ -534,10 +534,11 @@ const { createReadStream } = require('node:fs');
  * transaction (milliseconds) is spared by the age limit, and would in any case
  * be corrected by its own finishRun.
  */
-async function markInterruptedRuns(db: Kysely<any>): Promise<void> {
-  await sql`UPDATE etl_run SET status = 'failed', finished_at = now(),
+export async function markInterruptedRuns(db: Kysely<any>): Promise<number> {
+  const r = await sql`UPDATE etl_run SET status = 'failed', finished_at = now(),
       error = 'interrupted: the importing process ended before the run finished (killed?); nothing was changed'
     WHERE id IN (SELECT id FROM etl_run WHERE status = 'running' AND started_at < now() - interval '2 seconds' FOR UPDATE SKIP LOCKED)`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 async function finishRun(db: Kysely<any>, r: RunReport): Promise<void> {

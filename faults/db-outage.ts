@@ -96,6 +96,11 @@ async function runOutage(ctx: FaultContext, outageMs: number, mode: CutMode): Pr
           await recordChange(trx, { layerId: LAYER, bbox: [feature.lon, feature.lat, feature.lon, feature.lat], source: 'fault:outage-edit' });
         });
         editDone = true;
+        // the health endpoint says so (and the portal shows its notice)
+        const h = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(HANG_MS) }).catch((e: Error) => e);
+        const body = h instanceof Error ? undefined : ((await h.json().catch(() => undefined)) as { status?: string; stuck?: string[] } | undefined);
+        if (h instanceof Error || h.status !== 503 || body?.status !== 'degraded' || !body.stuck?.includes('changeListener'))
+          lost.push(`during the outage /api/health did not answer 503 degraded naming the change listener (${h instanceof Error ? h.message : `${h.status} ${JSON.stringify(body)}`})`);
       }
       // a burst of concurrent reads (more than the pool has connections): the budget must hold under load
       const burst = await Promise.all(
@@ -126,6 +131,9 @@ async function runOutage(ctx: FaultContext, outageMs: number, mode: CutMode): Pr
     const listening = await within(RECOVERY_MS, async () => (await listenCount(direct!, fresh.name)) > 0);
     if (listening === undefined) lost.push(`LISTEN not back within ${RECOVERY_MS / 1000} s of the database's return`);
     else facts.push(`LISTEN back after ${listening} ms`);
+
+    const healthy = await within(RECOVERY_MS, async () => (await fetch(`${base}/api/health`)).status === 200);
+    if (healthy === undefined) lost.push(`/api/health not back to 200 within ${RECOVERY_MS / 1000} s of the database's return`);
 
     const after = await nameInTile();
     if (after !== edited) lost.push(`the tile edited during the outage is stale after it ("${String(after)}" instead of the edit)`);

@@ -98,13 +98,42 @@ export class ExportFailed extends Error {
 const MAX_WORKERS = Math.max(1, Number(process.env.EXPORT_WORKERS ?? 2));
 let running = 0;
 const queue: (() => void)[] = [];
+/** start times of the exports running and of those queued (health: a worker that never ends shows here) */
+const startedAt = new Set<{ at: number }>();
+const queuedAt = new Set<{ at: number }>();
 
 async function slot(): Promise<() => void> {
-  if (running >= MAX_WORKERS) await new Promise<void>((resolve) => queue.push(resolve));
+  if (running >= MAX_WORKERS) {
+    const q = { at: Date.now() };
+    queuedAt.add(q);
+    await new Promise<void>((resolve) => queue.push(resolve));
+    queuedAt.delete(q);
+  }
   running++;
+  const mine = { at: Date.now() };
+  startedAt.add(mine);
   return () => {
+    startedAt.delete(mine);
     running--;
     queue.shift()?.();
+  };
+}
+
+/** An export running longer than this is stuck (EXPORT_STUCK_SECONDS; the largest layer takes about a minute). */
+const STUCK_SECONDS = Number(process.env.EXPORT_STUCK_SECONDS ?? 1800);
+
+/** The export workers as /api/health reports them. */
+export function exportWorkersHealth(now = Date.now()): { status: 'ok' | 'stuck'; reason?: string; running: number; queued: number; maxWorkers: number; oldestSeconds: number } {
+  const oldest = Math.min(now, ...[...startedAt, ...queuedAt].map((x) => x.at));
+  const oldestSeconds = Math.round((now - oldest) / 1000);
+  const stuck = oldestSeconds > STUCK_SECONDS;
+  return {
+    status: stuck ? 'stuck' : 'ok',
+    ...(stuck ? { reason: `an export has been running or waiting for ${oldestSeconds} s (more than ${STUCK_SECONDS} s)` } : {}),
+    running,
+    queued: queue.length,
+    maxWorkers: MAX_WORKERS,
+    oldestSeconds,
   };
 }
 

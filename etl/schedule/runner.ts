@@ -10,6 +10,7 @@ import { importFile, type RunReport } from '../import.ts';
 import { loadMapping } from '../mapping.ts';
 import { parseCrsName } from '../crs.ts';
 import { loadSources, resolveRepoPath, type SourceConfig } from './sources.ts';
+import type { PartHealth } from '../../api/health.ts';
 
 /** A lease older than this is considered abandoned (its holder died without releasing it). */
 const LEASE_HOURS = 6;
@@ -126,8 +127,42 @@ export async function markStale(db: Kysely<any>, sources: SourceConfig[]): Promi
   return stale;
 }
 
+export interface SchedulerStatus {
+  lastTickAt: Date | null;
+  /** the last tick failed (the database unreachable, …); cleared by the next good one */
+  lastTickError?: string;
+}
+
 export interface Scheduler {
   stop(): void;
+  status(): SchedulerStatus;
+}
+
+/**
+ * The scheduler as /api/health reports it: stuck when its tick fails, when a
+ * run holds its lease longer than LEASE_HOURS, or when a source has produced
+ * no data within its expected period (what the portal shows may be old).
+ */
+export async function schedulerHealth(db: Kysely<any>, scheduler: Scheduler): Promise<PartHealth> {
+  const st = scheduler.status();
+  const rows = (
+    await sql<{ name: string; running_since: Date | null; stale: boolean; last_success_at: Date | null; last_error: string | null }>`
+      SELECT name, running_since, stale, last_success_at, last_error FROM etl_source_state ORDER BY name`.execute(db)
+  ).rows;
+  const reasons: string[] = [];
+  if (st.lastTickError) reasons.push(`the scheduler's last check failed: ${st.lastTickError}`);
+  const leaseMs = LEASE_HOURS * 3600_000;
+  for (const r of rows) {
+    if (r.running_since && Date.now() - new Date(r.running_since).getTime() > leaseMs) reasons.push(`source ${r.name} has been running since ${new Date(r.running_since).toISOString()}`);
+    if (r.stale) reasons.push(`source ${r.name} has produced no data within its expected period${r.last_error ? ` (last error: ${r.last_error})` : ''}`);
+  }
+  return {
+    status: reasons.length ? 'stuck' : 'ok',
+    ...(reasons.length ? { reason: reasons.join('; ') } : {}),
+    lastTickAt: st.lastTickAt?.toISOString() ?? null,
+    running: rows.filter((r) => r.running_since).map((r) => r.name),
+    staleSources: rows.filter((r) => r.stale).map((r) => r.name),
+  };
 }
 
 /**
@@ -160,13 +195,27 @@ export function startScheduler(db: Kysely<any>, log: (line: string) => void, sou
     }
   };
   let ticking = false;
+  const status: SchedulerStatus = { lastTickAt: null };
+  const checkedTick = () =>
+    tick().then(
+      () => {
+        status.lastTickAt = new Date();
+        status.lastTickError = undefined;
+      },
+      (e: Error) => {
+        status.lastTickError = e.message;
+        log(`scheduler tick failed: ${e.message}`);
+      },
+    );
   const timer = setInterval(() => {
     if (ticking) return;
     ticking = true;
-    tick().catch((e: Error) => log(`scheduler tick failed: ${e.message}`)).finally(() => (ticking = false));
+    void checkedTick().finally(() => (ticking = false));
   }, 60_000);
-  void tick().catch((e: Error) => log(`scheduler tick failed: ${e.message}`));
+  ticking = true;
+  void checkedTick().finally(() => (ticking = false));
   return {
+    status: () => ({ ...status }),
     stop() {
       clearInterval(timer);
       for (const j of jobs) j.stop();

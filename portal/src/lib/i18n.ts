@@ -39,6 +39,10 @@ const STRINGS = {
     en: 'Click a feature on the map or pick it in the feature list to see its attributes.',
   },
   apiLink: { cs: 'API a otevřená data', en: 'API and open data' },
+  staleNotice: {
+    cs: 'Některé části geoportálu teď nepracují, zobrazená data proto nemusí být aktuální.',
+    en: 'Some parts of the geoportal are not working right now, so the data shown may not be up to date.',
+  },
   theme_boundaries: { cs: 'Hranice', en: 'Boundaries' },
   theme_infrastructure: { cs: 'Technická infrastruktura', en: 'Infrastructure' },
   theme_greenery: { cs: 'Zeleň', en: 'Greenery' },

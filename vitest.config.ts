@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // the portal's alias (svelte.config.js), so tests can import portal/src/lib modules that use it
+  resolve: { alias: { $schemas: fileURLToPath(new URL('./schemas', import.meta.url)) } },
   test: {
     include: ['{api,etl,schemas,sql,data-catalog,portal,faults}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'portal/build/**', 'portal/.svelte-kit/**'],

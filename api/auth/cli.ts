@@ -5,7 +5,7 @@ import { isRole, type Role } from './principal.ts';
 import { checkEmail, checkPassword, checkRoleSpec, createUser, findUserByEmail, listUsers, setPassword, setRole, type RoleSpec } from './users.ts';
 
 const USAGE = `usage:
-  npm run admin -- user add <email> --role admin|department_editor|municipality_editor|reader [--layer <id>]… [--municipality <RÚIAN code>]
+  npm run admin -- user add <email> --role admin|department_editor|municipality_editor|reader|plan_admin [--layer <id>]… [--municipality <RÚIAN code>]
       (the password is read from standard input: typed without echo, or piped)
   npm run admin -- user list
   npm run admin -- user set-role <email> --role … [--layer <id>]… [--municipality <code>]

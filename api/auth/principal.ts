@@ -1,6 +1,7 @@
 import type { LayerSchema } from '../../schemas/types.ts';
 
-export const ROLES = ['admin', 'department_editor', 'municipality_editor', 'reader'] as const;
+/** plan_admin: the only role that may write land-use plan layers (legal documents) through the editing API */
+export const ROLES = ['admin', 'department_editor', 'municipality_editor', 'reader', 'plan_admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(s: string): s is Role {
@@ -47,11 +48,23 @@ export function canRead(p: Principal | undefined, layer: LayerSchema): boolean {
 }
 
 /**
+ * Land-use plan layers are legal documents: they change by importing a new plan version
+ * (api/landuse keeps the versions), so the published layer always equals an archived version.
+ */
+export function isLegalDocument(layer: LayerSchema): boolean {
+  return layer.theme === 'landuse';
+}
+
+/**
  * Which layers a role may write at all. Municipality editors additionally only
  * touch their municipality's features (checked per feature by api/editing).
+ * Land-use plan layers only the plan administrator writes, not even an administrator.
  */
-export function canEditLayer(p: Principal, layer: LayerSchema): boolean {
+export function canEditLayer(p: Pick<Principal, 'role' | 'layers'>, layer: LayerSchema): boolean {
+  if (isLegalDocument(layer)) return p.role === 'plan_admin';
   switch (p.role) {
+    case 'plan_admin':
+      return false;
     case 'admin':
       return true;
     case 'department_editor':

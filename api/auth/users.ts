@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { getLayer } from '../../schemas/index.ts';
-import { isRole, type Role, type UserRow } from './principal.ts';
+import { isRole, ROLES, type Role, type UserRow } from './principal.ts';
 import { hashPassword } from './secrets.ts';
 import { passwordMessage, passwordProblem } from './password-policy.ts';
 
@@ -15,7 +15,7 @@ export interface RoleSpec {
 /** Problems with a role assignment, as human-readable reasons (empty = fine). */
 export async function checkRoleSpec(db: Kysely<any>, spec: { role: string; layers?: unknown; municipalityCode?: unknown }): Promise<string[]> {
   const errors: string[] = [];
-  if (!isRole(spec.role)) errors.push(`role must be one of admin, department_editor, municipality_editor, reader`);
+  if (!isRole(spec.role)) errors.push(`role must be one of ${ROLES.join(', ')}`);
   if (spec.layers !== undefined && (!Array.isArray(spec.layers) || spec.layers.some((l) => typeof l !== 'string' || !getLayer(l))))
     errors.push('layers must be a list of existing layer ids');
   if (spec.role === 'department_editor' && (!Array.isArray(spec.layers) || spec.layers.length === 0))

@@ -6,7 +6,7 @@ import { recordChange } from '../../sql/changes.ts';
 import { MUNICIPALITY_PROPERTY } from '../features/items.ts';
 import { NotFound } from '../problem.ts';
 import { Forbidden } from '../auth/middleware.ts';
-import { actorOf, canEditLayer, type Principal } from '../auth/principal.ts';
+import { actorOf, canEditLayer, isLegalDocument, type Principal } from '../auth/principal.ts';
 import { Conflict, InvalidContent, PreconditionFailed } from './errors.ts';
 import { matches } from './etag.ts';
 import { checkGeometry, geometryExpr, municipalityTable, sameGeometry, unionBbox, type GeometryCheck } from './geometry.ts';
@@ -71,7 +71,12 @@ export function parseFeature(layer: LayerSchema, doc: unknown): { input: Feature
 }
 
 export function assertCanEditLayer(p: Principal, layer: LayerSchema): void {
-  if (!canEditLayer(p, layer)) throw new Forbidden(`your role (${p.role}) may not edit the layer ${layer.id}`);
+  if (!canEditLayer(p, layer))
+    throw new Forbidden(
+      isLegalDocument(layer)
+        ? `${layer.id} is part of the land-use plan, a legal document: it changes only by importing a new plan version (or by the plan administrator)`
+        : `your role (${p.role}) may not edit the layer ${layer.id}`,
+    );
 }
 
 function assertInUserMunicipality(p: Principal, code: number | null, inside: boolean | null, when: 'before' | 'after'): void {

@@ -1,5 +1,5 @@
 /** The portal's side of api/auth: who is signed in, and writes that carry the CSRF token. */
-export type Role = 'admin' | 'department_editor' | 'municipality_editor' | 'reader';
+export type Role = 'admin' | 'department_editor' | 'municipality_editor' | 'reader' | 'plan_admin';
 
 export interface User {
   id: number;

@@ -1,10 +1,16 @@
 import { layers, type LayerSchema } from '$schemas/index.ts';
 import type { User } from '$lib/auth/client.ts';
 
-/** The layers the user may edit (mirrors api/auth/principal.ts canEditLayer; the server decides). */
+/**
+ * The layers the user may edit (mirrors api/auth/principal.ts canEditLayer; the server decides).
+ * Land-use plan layers are legal documents: offered only to the plan administrator.
+ */
 export function editableLayers(user: User): LayerSchema[] {
   return layers.filter((l) => {
+    if (l.theme === 'landuse') return user.role === 'plan_admin';
     switch (user.role) {
+      case 'plan_admin':
+        return false;
       case 'admin':
         return true;
       case 'department_editor':

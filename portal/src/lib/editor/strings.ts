@@ -65,6 +65,7 @@ const STRINGS = {
   role_department_editor: { cs: 'editor odboru', en: 'department editor' },
   role_municipality_editor: { cs: 'editor obce', en: 'municipality editor' },
   role_reader: { cs: 'čtenář neveřejných vrstev', en: 'reader of non-public layers' },
+  role_plan_admin: { cs: 'správce územního plánu', en: 'land-use plan administrator' },
   municipalityCode: { cs: 'Kód obce (RÚIAN)', en: 'Municipality code (RÚIAN)' },
   layers: { cs: 'Vrstvy', en: 'Layers' },
   addUser: { cs: 'Přidat uživatele', en: 'Add user' },

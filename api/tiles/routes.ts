@@ -88,6 +88,20 @@ export function tileProducer(database: Database, cache: TileCache): TileProducer
   };
 }
 
+/**
+ * The ETag of one representation: the gzip and the identity body of a tile are different
+ * representations and get different strong validators (RFC 9110 §8.8.3), so a cache holding one
+ * never revalidates it against the other.
+ */
+export function codingEtag(tile: CachedTile, gzip: boolean): string {
+  return gzip ? `${tile.etag.slice(0, -1)}-gzip"` : tile.etag;
+}
+
+/** TileJSON `center`: the middle of the bounds at a zoom the tileset has (within [minzoom, maxzoom]). */
+export function tileJsonCenter(bounds: number[], minzoom: number, maxzoom: number): [number, number, number] {
+  return [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, Math.min(maxzoom, Math.max(minzoom, 11))];
+}
+
 export function tileApi(database: Database, cache: TileCache = new TileCache({ maxBytes: 0 })): DocumentedRouter {
   const api = new DocumentedRouter();
   const produce = tileProducer(database, cache);
@@ -98,7 +112,8 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
     ctx.type = MVT;
     ctx.set('Cache-Control', tileCacheControl(requested));
     ctx.vary('Accept-Encoding');
-    ctx.etag = tile.etag;
+    const gzip = tile.gz.length > 0 && ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+    ctx.set('ETag', codingEtag(tile, gzip));
     ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;
@@ -106,7 +121,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
     }
     // compressed once when encoded, not per response
     ctx.compress = false;
-    if (tile.gz.length && ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    if (gzip) {
       ctx.set('Content-Encoding', 'gzip');
       ctx.body = tile.gz;
     } else ctx.body = tile.raw;
@@ -143,6 +158,8 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       const bounds = boxes.length
         ? [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))]
         : [-180, -85.0511, 180, 85.0511];
+      const minzoom = Math.min(...layers.map((l) => l.minZoom));
+      const maxzoom = Math.max(...layers.map((l) => Math.min(l.maxZoom, 22)));
       ctx.body = {
         tilejson: '3.0.0',
         name: layers.map((l) => l.title.cs).join(', '),
@@ -150,10 +167,10 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
         attribution: 'Statutární město Chomutov',
         scheme: 'xyz',
         tiles: [`${apiBase(ctx)}/tiles/${layers.map((l) => l.id).join(',')}/{z}/{x}/{y}.mvt`],
-        minzoom: Math.min(...layers.map((l) => l.minZoom)),
-        maxzoom: Math.max(...layers.map((l) => Math.min(l.maxZoom, 22))),
+        minzoom,
+        maxzoom,
         bounds,
-        center: [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, 11],
+        center: tileJsonCenter(bounds, minzoom, maxzoom),
         vector_layers: layers.map((l) => ({
           id: l.id,
           description: l.title.cs,

@@ -60,7 +60,7 @@ export function tileCacheControl(requested: LayerSchema[]): string {
 
 export const TILE_CONTENT_TYPE = MVT;
 
-const path = (name: string, description: string): ParameterDef => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const path = (name: string, description: string, example?: string | number): ParameterDef => ({ name, in: 'path', required: true, description, schema: { type: 'string' }, ...(example !== undefined ? { example } : {}) });
 const TILE_RESPONSES = {
   '200': { description: 'Mapbox Vector Tile (empty body: no features)', content: { [MVT]: { schema: { type: 'string', format: 'binary' } } } },
   '304': { description: 'Not modified (If-None-Match)' },
@@ -133,8 +133,10 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       operationId: 'getTile',
       summary: 'Mapbox vector tile of one or more comma-joined collections (XYZ, WebMercatorQuad)',
       tags: ['Tiles'],
-      parameters: [path('collectionIds', 'Collection id or comma-joined ids'), path('z', 'Zoom 0–24'), path('x', 'Column'), path('y', 'Row')],
+      parameters: [path('collectionIds', 'Collection id or comma-joined ids', 'obce'), path('z', 'Zoom 0–24', 12), path('x', 'Column', 2200), path('y', 'Row', 1380)],
       responses: TILE_RESPONSES,
+      // the portal's editor busts caches with ?v=; the fast path (which takes these URLs first) ignores queries too
+      unknownParameters: 'ignore',
     },
     async (ctx: Context) => {
       const { collectionIds, z, x, y } = ctx.params as Record<string, string>;
@@ -148,7 +150,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       operationId: 'getTileJson',
       summary: 'TileJSON 3.0 of one or more comma-joined collections',
       tags: ['Tiles'],
-      parameters: [path('collectionIds', 'Collection id or comma-joined ids')],
+      parameters: [path('collectionIds', 'Collection id or comma-joined ids', 'obce')],
       responses: { '200': { description: 'TileJSON', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
     },
     async (ctx: Context) => {
@@ -243,7 +245,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       operationId: 'getCollectionTile',
       summary: 'One vector tile of a collection (tileRow = y, tileCol = x)',
       tags: ['Tiles'],
-      parameters: [P_COLLECTION, path('tileMatrix', 'Zoom'), path('tileRow', 'Row (y)'), path('tileCol', 'Column (x)')],
+      parameters: [P_COLLECTION, path('tileMatrix', 'Zoom', 12), path('tileRow', 'Row (y)', 1380), path('tileCol', 'Column (x)', 2200)],
       responses: TILE_RESPONSES,
     },
     async (ctx: Context) => {

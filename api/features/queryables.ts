@@ -60,3 +60,42 @@ export function queryablesDoc(layer: LayerSchema, id: string): Record<string, un
     queryables: Object.keys(properties).filter((k) => k !== GEOMETRY_PROPERTY).map((k) => ({ id: k })),
   };
 }
+
+const JSON_SCHEMA_2020 = 'https://json-schema.org/draft/2020-12/schema';
+
+/**
+ * OGC API – Features Part 5 (Common Part 3) "Returnables and Receivables": the schema of the
+ * features of a collection as they are returned and received, from schemas/. The feature id has
+ * role `id` (assigned by the server: readOnly), the geometry role `primary-geometry`, the validity
+ * attributes of temporal layers `primary-interval-start`/`-end`; `x-ogc-propertySeq` keeps the
+ * schema order. Units go to `x-ogc-unit`.
+ */
+export function schemaDoc(layer: LayerSchema, id: string): Record<string, unknown> {
+  const properties: Record<string, Record<string, unknown>> = {
+    id: { title: 'Identifikátor prvku', type: 'integer', 'x-ogc-role': 'id', readOnly: true },
+    [GEOMETRY_PROPERTY]: { title: 'Geometrie', format: GEOMETRY_FORMAT[layer.geometryType], 'x-ogc-role': 'primary-geometry' },
+  };
+  for (const [name, p] of Object.entries(propertiesJsonSchema(layer))) {
+    const { 'x-unit': unit, ...rest } = p;
+    const role =
+      layer.temporal?.start === name ? (layer.temporal.end ? 'primary-interval-start' : 'primary-instant')
+      : layer.temporal?.end === name ? 'primary-interval-end'
+      : undefined;
+    properties[name] = { ...rest, ...(typeof unit === 'string' ? { 'x-ogc-unit': unit } : {}), ...(role ? { 'x-ogc-role': role } : {}) };
+  }
+  Object.values(properties).forEach((p, i) => (p['x-ogc-propertySeq'] = i + 1));
+  return { $schema: JSON_SCHEMA_2020, $id: id, type: 'object', title: layer.title.cs, description: layer.description.cs, properties, additionalProperties: false };
+}
+
+/**
+ * Part 5 sortables: the properties `sortby` accepts (not spatial, not objects or arrays).
+ * `additionalProperties: false`: any other name in sortby is a 400 (api/features/params.ts).
+ */
+export function sortablesDoc(layer: LayerSchema, id: string): Record<string, unknown> {
+  const properties: Record<string, Record<string, unknown>> = {};
+  for (const [name, p] of Object.entries(propertiesJsonSchema(layer))) {
+    const { 'x-labels': _labels, 'x-unit': _unit, ...rest } = p;
+    properties[name] = rest;
+  }
+  return { $schema: JSON_SCHEMA_2020, $id: id, type: 'object', title: layer.title.cs, properties, additionalProperties: false };
+}

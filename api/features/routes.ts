@@ -26,7 +26,7 @@ import { negotiate } from './negotiate.ts';
 import { canRead, type Principal } from '../auth/principal.ts';
 import { compileCql2 } from './cql2/compile.ts';
 import { parseCql2Text, type Cql2Json } from './cql2/parse-text.ts';
-import { queryablesDoc } from './queryables.ts';
+import { queryablesDoc, schemaDoc, sortablesDoc } from './queryables.ts';
 
 export const GEOJSON = 'application/geo+json';
 export const JSON_TYPE = 'application/json';
@@ -53,6 +53,11 @@ export const CONFORMANCE = [
   'http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions',
   'http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions',
   'http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting',
+  // Part 5 Schemas: the standard's text names it OGC API – Common Part 3 (ogcapi-common-3); the
+  // Features Part 5 URIs are declared as well (docs/api-conformance.md)
+  ...['ogcapi-common-3', 'ogcapi-features-5'].flatMap((std) =>
+    ['schemas', 'returnables-and-receivables', 'queryables', 'sortables'].map((c) => `http://www.opengis.net/spec/${std}/1.0/conf/${c}`),
+  ),
   'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core',
   'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset',
   'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list',
@@ -94,6 +99,8 @@ function collectionDoc(base: string, layer: LayerSchema, meta: LayerMeta) {
       { href: self, rel: 'self', type: JSON_TYPE, title: layer.title.cs },
       { href: `${self}/items`, rel: 'items', type: GEOJSON, title: layer.title.cs },
       { href: `${self}/queryables`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', type: 'application/schema+json', title: 'Queryables' },
+      { href: `${self}/schema`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/schema', type: 'application/schema+json', title: 'Schema' },
+      { href: `${self}/sortables`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/sortables', type: 'application/schema+json', title: 'Sortables' },
       // GDAL 3.6 looks for the short relation name
       { href: `${self}/queryables`, rel: 'queryables', type: 'application/schema+json', title: 'Queryables' },
       { href: `${self}/tiles`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: JSON_TYPE, title: 'Vector tilesets (OGC API – Tiles)' },
@@ -142,6 +149,8 @@ export const ITEMS_PARAMETERS: ParameterDef[] = [
   q('sortby', 'Sort keys, `+name` or `-name`, comma-separated', { type: 'array', items: { type: 'string' } }, { style: 'form', explode: false }),
   q('cursor', 'Paging position; use the next/prev links', { type: 'string' }),
   q('f', 'Format (overrides Accept)', { type: 'string', enum: ['json', 'geojson'] }),
+  // answered by api/history (the layer as it was); listed here so it is documented and known
+  q('asOf', 'The collection as it was at this RFC 3339 time (from the edit history); with limit, bbox and cursor only', { type: 'string', format: 'date-time' }),
 ];
 const BAD = { '400': problemResponse('Invalid parameter (the problem names it)') };
 const NOT_FOUND = { '404': problemResponse('No such resource') };
@@ -273,6 +282,29 @@ export function featureApi(database: Database): DocumentedRouter {
     },
   );
 
+  // OGC API – Features Part 5: the collection's schema and sortables, JSON Schema like the queryables
+  for (const [kind, doc, summary] of [
+    ['schema', schemaDoc, 'Schema of the features, returned and received (JSON Schema, from schemas/)'],
+    ['sortables', sortablesDoc, 'Properties usable in sortby (JSON Schema, from schemas/)'],
+  ] as const) {
+    api.get(
+      {
+        path: `/collections/{collectionId}/${kind}`,
+        operationId: kind === 'schema' ? 'getSchema' : 'getSortables',
+        summary,
+        tags: [kind === 'schema' ? 'Capabilities' : 'Filtering'],
+        parameters: [P_COLLECTION, P_F_JSON],
+        responses: { '200': { description: summary, content: { 'application/schema+json': {} } }, ...NOT_FOUND },
+      },
+      (ctx: Context) => {
+        const layer = layerOr404(ctx.params.collectionId!, ctx);
+        negotiate(ctx, { json: 'application/schema+json' });
+        ctx.type = 'application/schema+json';
+        ctx.body = doc(layer, `${apiBase(ctx)}/collections/${layer.id}/${kind}`);
+      },
+    );
+  }
+
   api.get(
     {
       path: '/collections/{collectionId}/items',
@@ -335,7 +367,7 @@ export function featureApi(database: Database): DocumentedRouter {
       operationId: 'getFeature',
       summary: 'One feature',
       tags: ['Data'],
-      parameters: [P_COLLECTION, { name: 'featureId', in: 'path', required: true, description: 'Feature id', schema: { type: 'integer' } }, P_CRS, ITEMS_PARAMETERS.find((p) => p.name === 'properties')!, ITEMS_PARAMETERS.at(-1)!],
+      parameters: [P_COLLECTION, { name: 'featureId', in: 'path', required: true, description: 'Feature id', schema: { type: 'integer' }, example: 1 }, P_CRS, ITEMS_PARAMETERS.find((p) => p.name === 'properties')!, ITEMS_PARAMETERS.at(-1)!],
       responses: { '200': { description: 'GeoJSON Feature', content: { [GEOJSON]: {} }, headers: CONTENT_CRS }, ...BAD, ...NOT_FOUND },
     },
     async (ctx: Context) => {

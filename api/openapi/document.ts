@@ -1,14 +1,16 @@
-import { layers, type LayerSchema } from '../../schemas/index.ts';
+import type { LayerSchema } from '../../schemas/index.ts';
+import { ENDPOINTS } from './endpoints.ts';
 import { propertiesJsonSchema } from '../features/queryables.ts';
 import type { DocumentedRouter, OperationDef, ParameterDef } from './registry.ts';
 
 /**
  * The OpenAPI 3.0 document, generated from the route declarations
- * (DocumentedRouter) and schemas/: the generic `{collectionId}` paths, plus one
- * concrete path per collection with its feature properties (QGIS and GDAL read
- * those per-collection paths).
+ * (DocumentedRouter, and endpoints.ts for the plain Koa routers) and schemas/: the generic
+ * `{collectionId}` paths, plus one concrete path per collection with its feature properties
+ * (QGIS and GDAL read those per-collection paths). Only the collections the caller may read
+ * appear (`layers`): a non-public layer's paths would answer 404 to anyone else.
  */
-export function buildOpenApi(base: string, routers: DocumentedRouter[]): Record<string, unknown> {
+export function buildOpenApi(base: string, routers: DocumentedRouter[], layers: readonly LayerSchema[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, unknown> = {
     Problem: {
@@ -44,8 +46,10 @@ export function buildOpenApi(base: string, routers: DocumentedRouter[]): Record<
   for (const layer of layers) schemas[featureSchemaName(layer)] = featureSchema(layer);
 
   const ids = layers.map((l) => l.id);
+  const withIds = (p: ParameterDef): ParameterDef => (p.name === 'collectionId' ? { ...p, schema: { type: 'string', enum: ids }, ...(ids.length ? { example: ids[0] } : {}) } : p);
+  for (const op of ENDPOINTS) paths[op.path] = { ...paths[op.path], [op.method ?? 'get']: operation(op, op.operationId, withIds) };
   for (const op of routers.flatMap((r) => r.operations)) {
-    paths[op.path] = { ...paths[op.path], get: operation(op, op.operationId, (p) => (p.name === 'collectionId' ? { ...p, schema: { type: 'string', enum: ids } } : p)) };
+    paths[op.path] = { ...paths[op.path], get: operation(op, op.operationId, withIds) };
     if (!op.path.includes('{collectionId}')) continue;
     for (const layer of layers) {
       const concrete = op.path.replace('{collectionId}', layer.id);
@@ -57,7 +61,7 @@ export function buildOpenApi(base: string, routers: DocumentedRouter[]): Record<
         doc.responses = { ...(doc.responses as object), '200': { ...ok, content: geojson } };
       }
       doc.summary = `${op.summary}: ${layer.title.cs}`;
-      paths[concrete] = { get: doc };
+      paths[concrete] = { ...paths[concrete], get: doc };
     }
   }
   return {
@@ -66,13 +70,19 @@ export function buildOpenApi(base: string, routers: DocumentedRouter[]): Record<
       title: 'Geoportál Chomutov – API',
       version: '1.0.0',
       description:
-        'OGC API – Features (Part 1 Core, Part 2 CRS, Part 3 Filtering with CQL2), OGC API – Tiles and Mapbox vector tiles of the geoportal of the city of Chomutov and ORP Chomutov. Errors are RFC 9457 application/problem+json naming the offending parameter.',
+        'OGC API – Features (Part 1 Core, Part 2 CRS, Part 3 Filtering with CQL2, Part 5 Schemas), OGC API – Tiles and Mapbox vector tiles, editing, history, accounts, sensors, open-data downloads and catalogue of the geoportal of the city of Chomutov and ORP Chomutov. Errors are RFC 9457 application/problem+json naming the offending parameter.',
       license: { name: 'CC BY 4.0', url: 'https://creativecommons.org/licenses/by/4.0/' },
     },
     servers: [{ url: base }],
     tags: [...new Set(routers.flatMap((r) => r.operations.flatMap((o) => o.tags)))].map((name) => ({ name })),
     paths,
-    components: { schemas },
+    components: {
+      schemas,
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'geoportal_session', description: 'Session cookie from /auth/login (writes also need the X-CSRF-Token header)' },
+        token: { type: 'http', scheme: 'bearer', description: 'API token from /auth/tokens' },
+      },
+    },
   };
 }
 

@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { apiBase } from '../links.ts';
 import { NotFound } from '../problem.ts';
 import { negotiate } from '../features/negotiate.ts';
-import { OPENAPI_TYPE } from '../features/routes.ts';
+import { OPENAPI_TYPE, principal, readableLayers } from '../features/routes.ts';
 import { buildOpenApi } from './document.ts';
 import { DocumentedRouter } from './registry.ts';
 
@@ -32,9 +32,12 @@ export function openapiApi(documented: () => DocumentedRouter[]): DocumentedRout
     },
     (ctx: Context) => {
       negotiate(ctx, { json: OPENAPI_TYPE });
-      ctx.body = buildOpenApi(apiBase(ctx), [...documented(), self]);
+      ctx.body = buildOpenApi(apiBase(ctx), [...documented(), self], readableLayers(ctx));
       ctx.type = OPENAPI_TYPE;
-      ctx.set('Cache-Control', 'public, max-age=300');
+      // the document depends on who asks (non-public collections only for those who may read them)
+      ctx.set('Cache-Control', principal(ctx) ? 'private, no-cache' : 'public, max-age=300');
+      ctx.vary('Cookie');
+      ctx.vary('Authorization');
     },
   );
   api.get(

@@ -9,7 +9,7 @@ import { EXPOSED_HEADERS } from '../middleware/cors.ts';
 import { TooManyRequests, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
 import { problemBody } from '../problem.ts';
 import { resolveClient, type TrustedProxies } from '../middleware/client-address.ts';
-import { parseTile, resolveLayers, TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
+import { codingEtag, parseTile, resolveLayers, TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
 import type { TileCoord } from './tile-query.ts';
 
 /** `/api/tiles/{ids}/{z}/{x}/{y}.mvt`, ids as the layer registry spells them; anything else goes to Koa */
@@ -84,13 +84,14 @@ async function answer(o: TileFastPathOptions, req: IncomingMessage, res: ServerR
   }
   writeCommon(req, res, rate, 'Origin, Accept-Encoding');
   res.setHeader('Cache-Control', tileCacheControl(requested));
-  res.setHeader('ETag', tile.etag);
-  if (fresh(req.headers, { etag: tile.etag })) {
+  const gzip = tile.gz.length > 0 && takesGzip;
+  const etag = codingEtag(tile, gzip);
+  res.setHeader('ETag', etag);
+  if (fresh(req.headers, { etag })) {
     res.writeHead(304).end();
     log(o.logger, req, path, 304, started, ip);
     return true;
   }
-  const gzip = tile.gz.length > 0 && takesGzip;
   const body = gzip ? tile.gz : tile.raw;
   if (gzip) res.setHeader('Content-Encoding', 'gzip');
   res.writeHead(200, { 'Content-Type': TILE_CONTENT_TYPE, 'Content-Length': body.length });

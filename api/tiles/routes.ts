@@ -60,7 +60,7 @@ export function tileCacheControl(requested: LayerSchema[]): string {
 
 export const TILE_CONTENT_TYPE = MVT;
 
-const path = (name: string, description: string): ParameterDef => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const path = (name: string, description: string, example?: string | number): ParameterDef => ({ name, in: 'path', required: true, description, schema: { type: 'string' }, ...(example !== undefined ? { example } : {}) });
 const TILE_RESPONSES = {
   '200': { description: 'Mapbox Vector Tile (empty body: no features)', content: { [MVT]: { schema: { type: 'string', format: 'binary' } } } },
   '304': { description: 'Not modified (If-None-Match)' },
@@ -89,6 +89,20 @@ export function tileProducer(database: Database, cache: TileCache): TileProducer
   };
 }
 
+/**
+ * The ETag of one representation: the gzip and the identity body of a tile are different
+ * representations and get different strong validators (RFC 9110 §8.8.3), so a cache holding one
+ * never revalidates it against the other.
+ */
+export function codingEtag(tile: CachedTile, gzip: boolean): string {
+  return gzip ? `${tile.etag.slice(0, -1)}-gzip"` : tile.etag;
+}
+
+/** TileJSON `center`: the middle of the bounds at a zoom the tileset has (within [minzoom, maxzoom]). */
+export function tileJsonCenter(bounds: number[], minzoom: number, maxzoom: number): [number, number, number] {
+  return [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, Math.min(maxzoom, Math.max(minzoom, 11))];
+}
+
 export function tileApi(database: Database, cache: TileCache = new TileCache({ maxBytes: 0 })): DocumentedRouter {
   const api = new DocumentedRouter();
   const produce = tileProducer(database, cache);
@@ -99,7 +113,8 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
     ctx.type = MVT;
     ctx.set('Cache-Control', tileCacheControl(requested));
     ctx.vary('Accept-Encoding');
-    ctx.etag = tile.etag;
+    const gzip = tile.gz.length > 0 && ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+    ctx.set('ETag', codingEtag(tile, gzip));
     ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;
@@ -107,7 +122,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
     }
     // compressed once when encoded, not per response
     ctx.compress = false;
-    if (tile.gz.length && ctx.acceptsEncodings('gzip', 'identity') === 'gzip') {
+    if (gzip) {
       ctx.set('Content-Encoding', 'gzip');
       ctx.body = tile.gz;
     } else ctx.body = tile.raw;
@@ -119,8 +134,10 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       operationId: 'getTile',
       summary: 'Mapbox vector tile of one or more comma-joined collections (XYZ, WebMercatorQuad)',
       tags: ['Tiles'],
-      parameters: [path('collectionIds', 'Collection id or comma-joined ids'), path('z', 'Zoom 0–24'), path('x', 'Column'), path('y', 'Row')],
+      parameters: [path('collectionIds', 'Collection id or comma-joined ids', 'obce'), path('z', 'Zoom 0–24', 12), path('x', 'Column', 2200), path('y', 'Row', 1380)],
       responses: TILE_RESPONSES,
+      // the portal's editor busts caches with ?v=; the fast path (which takes these URLs first) ignores queries too
+      unknownParameters: 'ignore',
     },
     async (ctx: Context) => {
       const { collectionIds, z, x, y } = ctx.params as Record<string, string>;
@@ -134,7 +151,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       operationId: 'getTileJson',
       summary: 'TileJSON 3.0 of one or more comma-joined collections',
       tags: ['Tiles'],
-      parameters: [path('collectionIds', 'Collection id or comma-joined ids')],
+      parameters: [path('collectionIds', 'Collection id or comma-joined ids', 'obce')],
       responses: { '200': { description: 'TileJSON', content: { 'application/json': {} } }, '404': problemResponse('Unknown collection') },
     },
     async (ctx: Context) => {
@@ -144,6 +161,8 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       const bounds = boxes.length
         ? [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))]
         : [-180, -85.0511, 180, 85.0511];
+      const minzoom = Math.min(...layers.map((l) => l.minZoom));
+      const maxzoom = Math.max(...layers.map((l) => Math.min(l.maxZoom, 22)));
       ctx.body = {
         tilejson: '3.0.0',
         name: layers.map((l) => l.title.cs).join(', '),
@@ -151,10 +170,10 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
         attribution: 'Statutární město Chomutov',
         scheme: 'xyz',
         tiles: [`${apiBase(ctx)}/tiles/${layers.map((l) => l.id).join(',')}/{z}/{x}/{y}.mvt`],
-        minzoom: Math.min(...layers.map((l) => l.minZoom)),
-        maxzoom: Math.max(...layers.map((l) => Math.min(l.maxZoom, 22))),
+        minzoom,
+        maxzoom,
         bounds,
-        center: [(bounds[0]! + bounds[2]!) / 2, (bounds[1]! + bounds[3]!) / 2, 11],
+        center: tileJsonCenter(bounds, minzoom, maxzoom),
         vector_layers: layers.map((l) => ({
           id: l.id,
           description: l.title.cs,
@@ -227,7 +246,7 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       operationId: 'getCollectionTile',
       summary: 'One vector tile of a collection (tileRow = y, tileCol = x)',
       tags: ['Tiles'],
-      parameters: [P_COLLECTION, path('tileMatrix', 'Zoom'), path('tileRow', 'Row (y)'), path('tileCol', 'Column (x)')],
+      parameters: [P_COLLECTION, path('tileMatrix', 'Zoom', 12), path('tileRow', 'Row (y)', 1380), path('tileCol', 'Column (x)', 2200)],
       responses: TILE_RESPONSES,
     },
     async (ctx: Context) => {

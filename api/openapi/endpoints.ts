@@ -1,0 +1,91 @@
+import { problemResponse, type OperationDef, type ParameterDef, type ResponseDef } from './registry.ts';
+
+/**
+ * OpenAPI declarations of the routes registered by plain Koa routers (editing, history, auth,
+ * admin, sensors, alerts, downloads, catalogue, ETL runs, land-use versions, health). The OGC API,
+ * tiles and search routes are declared where they are registered (DocumentedRouter). The test
+ * api/test/conformance/openapi.test.ts holds this list to the routes the app really has, both ways,
+ * and calls every GET path of the document.
+ */
+const path = (name: string, description: string, example: string | number, schema: Record<string, unknown> = { type: 'string' }): ParameterDef => ({ name, in: 'path', required: true, description, schema, example });
+const query = (name: string, description: string, schema: Record<string, unknown> = { type: 'string' }): ParameterDef => ({ name, in: 'query', description, schema });
+const json = (description: string): ResponseDef => ({ description, content: { 'application/json': {} } });
+const geojson = (description: string): ResponseDef => ({ description, content: { 'application/geo+json': {} } });
+const BAD = { '400': problemResponse('Invalid parameter or body (the problem names it)') };
+const NOT_FOUND = { '404': problemResponse('No such resource') };
+const SIGN_IN = { '401': problemResponse('Sign-in required') };
+const FORBIDDEN = { '403': problemResponse('Not allowed for this account (or CSRF token missing)') };
+const CONFLICT = { '412': problemResponse('If-Match does not match the current version'), '428': problemResponse('If-Match required') };
+
+const P_COLLECTION = path('collectionId', 'Collection (layer) id', 'obce');
+const P_FEATURE = path('featureId', 'Feature id', 1, { type: 'integer' });
+const P_MUNICIPALITY = path('kod', 'RÚIAN code of a municipality of ORP Chomutov', 563099, { type: 'integer' });
+const P_FORMAT_FILE = path('name', 'Layer id and format suffix: .geojson, .csv, .gpkg, .shp.zip, .fgb', 'obce.geojson');
+const BODY_NOTE = 'Write operations need a session cookie with the X-CSRF-Token header, or a bearer API token.';
+
+export const ENDPOINTS: OperationDef[] = [
+  { path: '/health', operationId: 'getHealth', summary: 'Database reachability and backend', tags: ['Capabilities'], responses: { '200': json('Healthy'), '503': problemResponse('Database unreachable') } },
+
+  // editing (api/editing)
+  { method: 'post', path: '/collections/{collectionId}/items', operationId: 'createFeature', summary: 'Create a feature (GeoJSON Feature body)', description: BODY_NOTE, tags: ['Editing'], parameters: [P_COLLECTION], responses: { '201': geojson('Created; Location and ETag'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+  { method: 'put', path: '/collections/{collectionId}/items/{featureId}', operationId: 'replaceFeature', summary: 'Replace a feature (If-Match)', description: BODY_NOTE, tags: ['Editing'], parameters: [P_COLLECTION, P_FEATURE], responses: { '200': geojson('Replaced'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND, ...CONFLICT } },
+  { method: 'patch', path: '/collections/{collectionId}/items/{featureId}', operationId: 'updateFeature', summary: 'Update a feature (JSON merge patch, If-Match)', description: BODY_NOTE, tags: ['Editing'], parameters: [P_COLLECTION, P_FEATURE], responses: { '200': geojson('Updated'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND, ...CONFLICT } },
+  { method: 'delete', path: '/collections/{collectionId}/items/{featureId}', operationId: 'deleteFeature', summary: 'Delete a feature (If-Match)', description: BODY_NOTE, tags: ['Editing'], parameters: [P_COLLECTION, P_FEATURE], responses: { '204': { description: 'Deleted' }, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND, ...CONFLICT } },
+  { method: 'post', path: '/collections/{collectionId}/items/{featureId}/attachments', operationId: 'addAttachment', summary: 'Attach a file to a feature', description: BODY_NOTE, tags: ['Editing'], parameters: [P_COLLECTION, P_FEATURE, query('name', 'File name')], responses: { '201': json('Stored'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND, '413': problemResponse('Too large') } },
+  { path: '/collections/{collectionId}/items/{featureId}/attachments', operationId: 'getAttachments', summary: 'Attachments of a feature', tags: ['Editing'], parameters: [P_COLLECTION, P_FEATURE], responses: { '200': json('Attachments'), ...SIGN_IN, ...NOT_FOUND } },
+  { path: '/attachments/{attachmentId}', operationId: 'getAttachment', summary: 'One attachment file', tags: ['Editing'], parameters: [path('attachmentId', 'Attachment id', 1, { type: 'integer' })], responses: { '200': { description: 'The file' }, ...SIGN_IN, ...NOT_FOUND } },
+
+  // history (api/history)
+  { path: '/collections/{collectionId}/items/{featureId}/history', operationId: 'getFeatureHistory', summary: 'Versions of a feature (signed-in users)', tags: ['History'], parameters: [P_COLLECTION, P_FEATURE], responses: { '200': json('Versions, oldest first'), ...SIGN_IN, ...NOT_FOUND } },
+  { method: 'post', path: '/collections/{collectionId}/items/{featureId}/history/{version}/restore', operationId: 'restoreFeatureVersion', summary: 'Restore a version of a feature', description: BODY_NOTE, tags: ['History'], parameters: [P_COLLECTION, P_FEATURE, path('version', 'Version number', 1, { type: 'integer' })], responses: { '200': geojson('Restored'), ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+
+  // accounts (api/auth, api/admin)
+  { method: 'post', path: '/auth/login', operationId: 'login', summary: 'Sign in with e-mail and password (sets the session cookie)', tags: ['Auth'], responses: { '200': json('Signed in; CSRF token'), ...BAD, '401': problemResponse('Wrong e-mail or password'), '429': problemResponse('Too many attempts') } },
+  { method: 'post', path: '/auth/logout', operationId: 'logout', summary: 'Sign out', tags: ['Auth'], responses: { '204': { description: 'Signed out' } } },
+  { path: '/auth/me', operationId: 'getMe', summary: 'The signed-in account', tags: ['Auth'], responses: { '200': json('Account and role'), ...SIGN_IN } },
+  { path: '/auth/tokens', operationId: 'getTokens', summary: 'API tokens of the signed-in account', tags: ['Auth'], responses: { '200': json('Tokens (without secrets)'), ...SIGN_IN } },
+  { method: 'post', path: '/auth/tokens', operationId: 'createToken', summary: 'Create an API token (the secret is shown once)', description: BODY_NOTE, tags: ['Auth'], responses: { '201': json('Token with its secret'), ...BAD, ...SIGN_IN, ...FORBIDDEN } },
+  { method: 'delete', path: '/auth/tokens/{tokenId}', operationId: 'deleteToken', summary: 'Revoke an API token', description: BODY_NOTE, tags: ['Auth'], parameters: [path('tokenId', 'Token id', 1, { type: 'integer' })], responses: { '204': { description: 'Revoked' }, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+  { path: '/auth/oidc/login', operationId: 'oidcLogin', summary: 'Sign in through OpenID Connect (redirect to the identity provider)', tags: ['Auth'], responses: { '302': { description: 'Redirect to the identity provider' }, ...NOT_FOUND, '502': problemResponse('Identity provider unreachable') } },
+  { path: '/auth/oidc/callback', operationId: 'oidcCallback', summary: 'Return from the identity provider', tags: ['Auth'], parameters: [query('code', 'Authorization code'), query('state', 'State')], responses: { '302': { description: 'Signed in; redirect to the portal' }, ...BAD, ...NOT_FOUND, '502': problemResponse('Identity provider refused') } },
+  { path: '/admin/users', operationId: 'getUsers', summary: 'Accounts (administrators)', tags: ['Auth'], responses: { '200': json('Accounts'), ...SIGN_IN, ...FORBIDDEN } },
+  { method: 'post', path: '/admin/users', operationId: 'createUser', summary: 'Create an account (administrators)', description: BODY_NOTE, tags: ['Auth'], responses: { '201': json('Created'), ...BAD, ...SIGN_IN, ...FORBIDDEN, '409': problemResponse('E-mail already used') } },
+  { method: 'patch', path: '/admin/users/{userId}', operationId: 'updateUser', summary: 'Change role, password or disable an account (administrators)', description: BODY_NOTE, tags: ['Auth'], parameters: [path('userId', 'Account id', 1, { type: 'integer' })], responses: { '200': json('Updated'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+
+  // sensors and alerts (api/sensors)
+  { path: '/sensors', operationId: 'getSensors', summary: 'Sensors with their latest values', tags: ['Sensors'], parameters: [query('municipality', 'Only sensors in this municipality (RÚIAN code)', { type: 'integer' }), query('f', 'Format', { type: 'string', enum: ['json', 'csv'] })], responses: { '200': { description: 'Sensors as a GeoJSON FeatureCollection (or CSV)', content: { 'application/geo+json': {}, 'application/json': {}, 'text/csv': {} } }, ...BAD } },
+  { path: '/sensors/observations/daily/{file}', operationId: 'getDailyObservations', summary: 'Raw observations of one day as CSV (YYYY-MM-DD.csv or latest.csv)', tags: ['Sensors'], parameters: [path('file', 'Day file', 'latest.csv')], responses: { '200': { description: 'CSV', content: { 'text/csv': {} } }, ...BAD, ...NOT_FOUND } },
+  { path: '/sensors/municipalities/{kod}', operationId: 'getMunicipalitySensors', summary: 'Sensor summary of a municipality', tags: ['Sensors'], parameters: [P_MUNICIPALITY], responses: { '200': json('Summary'), ...BAD, ...NOT_FOUND } },
+  { path: '/sensors/{sensorId}', operationId: 'getSensor', summary: 'One sensor', tags: ['Sensors'], parameters: [path('sensorId', 'Sensor id (source id)', 'CV-ICE-01')], responses: { '200': geojson('Sensor as a GeoJSON Feature'), ...NOT_FOUND } },
+  {
+    path: '/sensors/{sensorId}/observations',
+    operationId: 'getSensorObservations',
+    summary: 'Time series of a sensor',
+    tags: ['Sensors'],
+    parameters: [path('sensorId', 'Sensor id (source id)', 'CV-ICE-01'), query('quantity', 'Quantity code'), query('from', 'Start (RFC 3339)', { type: 'string', format: 'date-time' }), query('to', 'End (RFC 3339)', { type: 'string', format: 'date-time' }), query('aggregate', 'Aggregation interval'), query('limit', 'Maximum rows', { type: 'integer' }), query('f', 'Format', { type: 'string', enum: ['json', 'csv'] })],
+    responses: { '200': { description: 'Observations', content: { 'application/json': {}, 'text/csv': {} } }, ...BAD, ...NOT_FOUND },
+  },
+  { path: '/alerts', operationId: 'getAlerts', summary: 'Open alerts and alert history', tags: ['Sensors'], parameters: [query('limit', 'History entries (1–1000)', { type: 'integer' }), query('sensor', 'Only this sensor')], responses: { '200': json('Alerts'), ...BAD } },
+  { path: '/alerts/stream', operationId: 'streamAlerts', summary: 'Alerts and observations as Server-Sent Events', tags: ['Sensors'], responses: { '200': { description: 'Event stream', content: { 'text/event-stream': {} } } } },
+
+  // open data (api/downloads, api/catalog)
+  { path: '/downloads/{name}', operationId: 'download', summary: 'A whole layer as a file (or the features selected by bbox and filter)', tags: ['Open data'], parameters: [P_FORMAT_FILE, query('bbox', 'minx,miny,maxx,maxy in CRS84'), query('filter', 'CQL2 filter'), query('filter-lang', 'cql2-text or cql2-json'), query('filter-crs', 'CRS of geometry literals in filter')], responses: { '200': { description: 'The file' }, '304': { description: 'Not modified' }, ...BAD, ...NOT_FOUND } },
+  { path: '/downloads/obec/{kod}/{name}', operationId: 'downloadMunicipality', summary: 'One municipality\'s part of a layer as a file', tags: ['Open data'], parameters: [P_MUNICIPALITY, path('name', 'Layer id and format suffix', 'stanoviste-trideneho-odpadu.geojson'), query('bbox', 'minx,miny,maxx,maxy in CRS84'), query('filter', 'CQL2 filter'), query('filter-lang', 'cql2-text or cql2-json'), query('filter-crs', 'CRS of geometry literals in filter')], responses: { '200': { description: 'The file' }, '304': { description: 'Not modified' }, ...BAD, ...NOT_FOUND } },
+  { path: '/catalog', operationId: 'getCatalog', summary: 'DCAT-AP-CZ catalogue (JSON-LD or Turtle by Accept)', tags: ['Open data'], responses: { '200': { description: 'Catalogue', content: { 'application/ld+json': {}, 'text/turtle': {} } }, '304': { description: 'Not modified' } } },
+  { path: '/catalog.ttl', operationId: 'getCatalogTurtle', summary: 'DCAT-AP-CZ catalogue as Turtle', tags: ['Open data'], responses: { '200': { description: 'Catalogue', content: { 'text/turtle': {} } }, '304': { description: 'Not modified' } } },
+  { path: '/catalog.jsonld', operationId: 'getCatalogJsonLd', summary: 'DCAT-AP-CZ catalogue as JSON-LD', tags: ['Open data'], responses: { '200': { description: 'Catalogue', content: { 'application/ld+json': {} } }, '304': { description: 'Not modified' } } },
+  { path: '/catalog/datasets/{name}', operationId: 'getCatalogDataset', summary: 'One dataset record (.jsonld / .ttl suffix or Accept)', tags: ['Open data'], parameters: [path('name', 'Dataset id', 'obce')], responses: { '200': { description: 'Dataset', content: { 'application/ld+json': {}, 'text/turtle': {} } }, '304': { description: 'Not modified' }, ...NOT_FOUND } },
+  { path: '/catalog/datasets/{layer}/obec/{kod}', operationId: 'getCatalogMunicipalityDataset', summary: 'Dataset record of one municipality\'s part of a layer', tags: ['Open data'], parameters: [path('layer', 'Layer id', 'stanoviste-trideneho-odpadu'), P_MUNICIPALITY], responses: { '200': { description: 'Dataset', content: { 'application/ld+json': {}, 'text/turtle': {} } }, '304': { description: 'Not modified' }, ...BAD, ...NOT_FOUND } },
+  { path: '/catalog/series/{name}', operationId: 'getCatalogSeries', summary: 'Dataset series record of a layer split by municipality', tags: ['Open data'], parameters: [path('name', 'Layer id', 'stanoviste-trideneho-odpadu')], responses: { '200': { description: 'Series', content: { 'application/ld+json': {}, 'text/turtle': {} } }, '304': { description: 'Not modified' }, ...NOT_FOUND } },
+  { path: '/catalog/services/{name}', operationId: 'getCatalogService', summary: 'Data service record', tags: ['Open data'], parameters: [path('name', 'Service id', 'ogc-api-features')], responses: { '200': { description: 'Service', content: { 'application/ld+json': {}, 'text/turtle': {} } }, '304': { description: 'Not modified' }, ...NOT_FOUND } },
+  { path: '/catalog/schemas/{name}', operationId: 'getCatalogSchema', summary: 'JSON Schema of a layer\'s download records', tags: ['Open data'], parameters: [path('name', 'Layer id with .json', 'obce.json')], responses: { '200': { description: 'JSON Schema', content: { 'application/schema+json': {} } }, ...NOT_FOUND } },
+  { path: '/catalog/portal.json', operationId: 'getPortalCatalog', summary: 'The catalogue as the portal shows it', tags: ['Open data'], responses: { '200': json('Datasets') } },
+  { path: '/catalog/portal/{name}', operationId: 'getPortalDataset', summary: 'One dataset as the portal shows it', tags: ['Open data'], parameters: [path('name', 'Dataset id', 'obce'), query('obec', 'Municipality (RÚIAN code)')], responses: { '200': json('Dataset'), ...BAD, ...NOT_FOUND } },
+
+  // ETL and land-use plans (api/etl, api/landuse)
+  { path: '/etl/runs', operationId: 'getEtlRuns', summary: 'ETL runs, newest first', tags: ['ETL'], parameters: [query('layer', 'Only runs of this layer'), query('limit', 'Number of runs (1–1000)', { type: 'integer' })], responses: { '200': json('Runs'), ...BAD } },
+  { path: '/etl/runs/{runId}', operationId: 'getEtlRun', summary: 'One ETL run with its rejected records', tags: ['ETL'], parameters: [path('runId', 'Run id', 1, { type: 'integer' })], responses: { '200': json('Run'), ...BAD, ...NOT_FOUND } },
+  { path: '/etl/sources', operationId: 'getEtlSources', summary: 'Scheduled ETL sources and their state', tags: ['ETL'], responses: { '200': json('Sources') } },
+  { path: '/landuse/{kod}/versions', operationId: 'getLanduseVersions', summary: 'Versions of a municipality\'s land-use plan', tags: ['Land use'], parameters: [P_MUNICIPALITY], responses: { '200': json('Versions'), ...BAD, ...NOT_FOUND } },
+  { path: '/landuse/{kod}/versions/{versionId}/{layerId}', operationId: 'getLanduseVersionLayer', summary: 'One layer of a land-use plan version', tags: ['Land use'], parameters: [P_MUNICIPALITY, path('versionId', 'Version id', 1, { type: 'integer' }), path('layerId', 'Land-use layer id', 'up-plochy-rzv')], responses: { '200': geojson('Features'), ...BAD, ...NOT_FOUND } },
+];

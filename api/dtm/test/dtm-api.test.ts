@@ -50,7 +50,7 @@ describe.each(testBackends())('/api/dtm on %s', (backend) => {
     await createUser(db, 'odbor@chomutov.test', PASSWORD, { role: 'department_editor', layers: ['svetelne-body'] });
     await createUser(db, 'ctenar@chomutov.test', PASSWORD, { role: 'reader' });
     server = createApp({ database, auth: { ...DEFAULT_AUTH, loginRateLimit: 1000 } }).listen(0);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     server?.close();
@@ -95,6 +95,23 @@ describe.each(testBackends())('/api/dtm on %s', (backend) => {
     const jvf = readJvf(changes.text);
     expect(jvf.kind).toBe('změnové věty');
     expect(jvf.records.map((r) => r.op)).toEqual(['u']);
+    expect((await validateJvf(changes.text)).valid).toBe(true);
+  });
+
+  it('a fibre-network chamber entered in the editor is in the next change delivery (new layer type: editable and exportable)', async () => {
+    const { agent, csrf } = await login('editor@chomutov.test');
+    const at = (await sql<{ x: number; y: number }>`SELECT ST_X(ST_PointOnSurface(geom)) AS x, ST_Y(ST_PointOnSurface(geom)) AS y FROM layer_obce WHERE kod = ${CHOMUTOV}`.execute(database.db)).rows[0]!;
+    const created = await agent
+      .post('/api/collections/opticka-sit-komory/items')
+      .set('x-csrf-token', csrf)
+      .set('content-type', 'application/geo+json')
+      .send({ type: 'Feature', geometry: { type: 'Point', coordinates: [at.x, at.y] }, properties: { oznaceni: 'KK-01', druh: 'kabelova-komora', provoz: 'provozovano' } })
+      .expect(201);
+    const changes = await agent.post(`${URL}?changes=true`).set('x-csrf-token', csrf).expect(200);
+    const records = readJvf(changes.text).records;
+    expect(records.map((r) => `${r.op} ${r.element} ${r.attributes.get('IDExterni')}`)).toEqual([`i SdilenyObjektTI opticka-sit-komory/${created.body.id}`]);
+    expect(records[0]!.attributes.get('TypSdilenehoObjektuTI')).toBe('10');
+    expect(records[0]!.attributes.get('EvidencniCisloObjektu')).toBe('KK-01');
     expect((await validateJvf(changes.text)).valid).toBe(true);
   });
 

@@ -28,6 +28,7 @@ import { editingRoutes } from './editing/routes.ts';
 import { attachmentRoutes } from './editing/attachments.ts';
 import { historyRoutes } from './history/routes.ts';
 import { openData } from './catalog/mount.ts';
+import { dtmRoutes } from './dtm/routes.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -101,7 +102,7 @@ export function createApp(opts: AppOptions): Koa {
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));
   // before the read routes: they add the ETag to single items and answer ?asOf= reads
-  for (const router of [authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
+  for (const router of [authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), dtmRoutes(opts.database.db), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

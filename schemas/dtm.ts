@@ -76,6 +76,10 @@ export const DTM_OBJECT_TYPES = {
     ...TI, element: 'TrasaSiteEK', attributes: ['StavTrasySiteTI', 'PocetVedeniVTrase', 'VedeniSiteVJineStavbe', 'MaterialTrasySiteEK', 'ZpusobOchranyVedeniSiteEK'], namespace: 'trsiek', xsd: 'trasa_site_EK-linie.xsd', codeBase: '0100000105', codeSuffix: '02',
     name: 'trasa sítě EK', group: 'Elektronická komunikace', geometry: 'curve',
   },
+  SdilenyObjektTI: {
+    ...TI, element: 'SdilenyObjektTI', attributes: ['StavObjektu', 'TypSdilenehoObjektuTI'], namespace: 'sotbod', xsd: 'sdileny_objekt_TI-bod.xsd',
+    codeBase: '0100000093', codeSuffix: '01', name: 'sdílený objekt TI', group: 'Sdílená stavba / objekt technické infrastruktury', geometry: 'point',
+  },
   ProvozniPlochaPozemniKomunikacePlocha: {
     ...ROADS, element: 'ProvozniPlochaPozemniKomunikacePlocha', attributes: ['TypPozemniKomunikace', 'PrevazujiciPovrch'], namespace: 'pokpol', xsd: 'provozni_plocha_pozemni_komunikace-plocha.xsd',
     codeBase: '0100000005', codeSuffix: '03', name: 'provozní plocha pozemní komunikace',

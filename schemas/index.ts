@@ -21,6 +21,8 @@ import { svetelneBody } from './layers/svetelne-body.ts';
 import { kamery } from './layers/kamery.ts';
 import { senzory } from './layers/senzory.ts';
 import { verejneInformace } from './layers/verejne-informace.ts';
+import { optickaSitTrasy } from './layers/opticka-sit-trasy.ts';
+import { optickaSitKomory } from './layers/opticka-sit-komory.ts';
 
 export type * from './types.ts';
 
@@ -29,8 +31,8 @@ export const layers: readonly LayerSchema[] = [
   obce,
   // land-use plan (JSÚPD), pasport areas, lines, then points
   upZastaveneUzemi, upPlochyRzv, upPlochyZmen, upKoridory, upVpsVpo, upVpsVpoLinie,
-  zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo,
-  stromy, detskaHriste, mobiliar, dopravniZnacky, svetelneBody, kamery,
+  zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo, optickaSitTrasy,
+  stromy, detskaHriste, mobiliar, dopravniZnacky, svetelneBody, kamery, optickaSitKomory,
   stanovisteTridenehoOdpadu, verejneInformace, senzory];
 
 const byId = new Map(layers.map((l) => [l.id, l]));

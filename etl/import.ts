@@ -286,7 +286,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
         reject(rec.record, garbled, `text has bytes that are not ${source.encoding ?? 'UTF-8'} (wrong .cpg or --encoding?)`, sourceId);
         continue;
       }
-      const geomError = checkGeometry(rec.geometry, layer, srid);
+      const geomError = rec.geometryError ?? checkGeometry(rec.geometry, layer, srid);
       if (geomError) {
         reject(rec.record, 'geometry', geomError, sourceId);
         continue;

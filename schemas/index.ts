@@ -23,12 +23,18 @@ import { senzory } from './layers/senzory.ts';
 import { verejneInformace } from './layers/verejne-informace.ts';
 import { optickaSitTrasy } from './layers/opticka-sit-trasy.ts';
 import { optickaSitKomory } from './layers/opticka-sit-komory.ts';
+import { stavebniObjekty } from './layers/stavebni-objekty.ts';
+import { ulice } from './layers/ulice.ts';
+import { castiObci } from './layers/casti-obci.ts';
+import { adresniMista } from './layers/adresni-mista.ts';
 
 export type * from './types.ts';
 
 /** Every layer type of the geoportal, in map drawing order (bottom first). */
 export const layers: readonly LayerSchema[] = [
   obce,
+  // RÚIAN basemap: buildings, streets, names and house numbers under everything of ours
+  stavebniObjekty, ulice, castiObci, adresniMista,
   // land-use plan (JSÚPD), pasport areas, lines, then points
   upZastaveneUzemi, upPlochyRzv, upPlochyZmen, upKoridory, upVpsVpo, upVpsVpoLinie,
   zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo, optickaSitTrasy,

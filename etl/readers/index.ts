@@ -5,6 +5,8 @@ import { openShapefile } from './shapefile.ts';
 import { openGeoPackage } from './geopackage.ts';
 import { openCsv } from './csv.ts';
 import { unpackZip } from './zip.ts';
+import { openVfr } from './vfr.ts';
+import { openRuianAddressCsv, isRuianAddressCsv } from './ruian-csv.ts';
 import type { OpenOptions, SourceReader } from './types.ts';
 
 export type { SourceReader, SourceRecord, OpenOptions } from './types.ts';
@@ -13,9 +15,12 @@ export type { SourceReader, SourceRecord, OpenOptions } from './types.ts';
 export async function openSource(path: string, opts: OpenOptions = {}): Promise<SourceReader> {
   const ext = extname(path).toLowerCase();
   if (ext === '.zip') {
-    const { dataFile, cleanup } = await unpackZip(path, { limits: opts.zipLimits, sourceLayer: opts.sourceLayer });
+    // a zipped VFR file (`*_UKSH.xml.zip`) holds one XML; --source-layer names the element type inside it
+    const vfr = /\.xml\.zip$/i.test(path);
+    const { dataFile, cleanup } = await unpackZip(path, { limits: opts.zipLimits, sourceLayer: vfr ? undefined : opts.sourceLayer });
     try {
-      const inner = await openSource(dataFile, { ...opts, sourceLayer: extname(dataFile).toLowerCase() === '.gpkg' ? opts.sourceLayer : undefined });
+      const layered = ['.gpkg', '.xml'].includes(extname(dataFile).toLowerCase());
+      const inner = await openSource(dataFile, { ...opts, sourceLayer: layered ? opts.sourceLayer : undefined });
       return {
         ...inner,
         file: `${basename(path)}/${inner.file}`,
@@ -35,6 +40,8 @@ export async function openSource(path: string, opts: OpenOptions = {}): Promise<
   if (ext === '.geojson' || ext === '.json') return openGeoJson(path, { streamAbove: opts.streamGeoJsonAbove });
   if (ext === '.shp') return openShapefile(path, opts);
   if (ext === '.gpkg') return openGeoPackage(path, opts);
+  if (ext === '.xml') return openVfr(path, opts);
+  if ((ext === '.csv' || ext === '.txt') && (await isRuianAddressCsv(path))) return openRuianAddressCsv(path, opts);
   if (ext === '.csv' || ext === '.txt') return openCsv(path, opts);
-  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON, Shapefile, zipped Shapefile, GeoPackage or CSV expected)`, basename(path));
+  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON, Shapefile, zipped Shapefile, GeoPackage, CSV or RÚIAN VFR XML expected)`, basename(path));
 }

@@ -8,6 +8,8 @@ export interface SourceRecord {
   id?: string | number;
   properties: Record<string, unknown>;
   geometry: Geometry | null;
+  /** why the source's geometry could not be read (an unclosed ring): the record is rejected with this reason */
+  geometryError?: string;
 }
 
 export interface SourceReader {

@@ -13,7 +13,7 @@ export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxRatio: 200,
 };
 
-const DATA_EXTENSIONS = ['.shp', '.gpkg', '.geojson', '.json', '.csv'];
+const DATA_EXTENSIONS = ['.shp', '.gpkg', '.geojson', '.json', '.csv', '.xml'];
 
 /**
  * Unpacks a zip (zipped shapefile, typically) into a private temporary folder

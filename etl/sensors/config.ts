@@ -63,6 +63,7 @@ export function loadSensorConfig(env: NodeJS.ProcessEnv = process.env): SensorCo
  * instance (its persistent session is resumed) and differ between instances.
  */
 export function defaultClientId(env: NodeJS.ProcessEnv = process.env): string {
-  const port = env.PORT && env.PORT !== '0' ? env.PORT : String(process.pid);
+  // the server's port (api/config.ts: PORT, default 3000); a random port (0) gives no stable id, the process id then
+  const port = env.PORT === '0' ? `pid${process.pid}` : env.PORT || '3000';
   return `geoportal-ingest-${hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${port}`;
 }

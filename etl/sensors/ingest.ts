@@ -152,7 +152,9 @@ export class IngestQueue {
   /** One message; if the database refuses its content, the message goes to the quarantine instead. */
   private async writeOne(m: Entry): Promise<void> {
     try {
-      this.count(await this.retrying(() => writeMessages(this.db, [m], this.rules), `message from ${m.source}`));
+      // twice: a conflict with a concurrent writer (another instance) does not repeat, a poisoned row does
+      const write = () => this.retrying(() => writeMessages(this.db, [m], this.rules), `message from ${m.source}`);
+      this.count(await write().catch((e: unknown) => (isDataError(e) ? write() : Promise.reject(e))));
     } catch (e) {
       if (!isDataError(e)) throw e;
       const reason = `not storable: ${(e as Error).message}`;

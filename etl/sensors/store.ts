@@ -207,10 +207,16 @@ export async function evaluateSensors(trx: Db, rules: AlertRules, now: Date, onl
 
   // alert transitions in two statements, however many sensors changed
   const raised = changes.filter((c) => c.state === 'raised');
-  if (raised.length)
-    await sql`INSERT INTO sensor_alert (sensor_id, rule_id, severity, started_at, detail)
+  if (raised.length) {
+    // another instance may raise the same alert in a concurrent batch: the open alert exists once, raised once
+    const r = await sql<{ sensor_id: string; rule_id: string }>`INSERT INTO sensor_alert (sensor_id, rule_id, severity, started_at, detail)
       SELECT u.s, u.r, u.sev, ${at}::timestamptz, u.d
-      FROM unnest(${raised.map((c) => c.sensorId)}::text[], ${raised.map((c) => c.ruleId)}::text[], ${raised.map((c) => c.severity)}::text[], ${raised.map((c) => c.detail)}::text[]) AS u(s, r, sev, d)`.execute(trx);
+      FROM unnest(${raised.map((c) => c.sensorId)}::text[], ${raised.map((c) => c.ruleId)}::text[], ${raised.map((c) => c.severity)}::text[], ${raised.map((c) => c.detail)}::text[]) AS u(s, r, sev, d)
+      ON CONFLICT (sensor_id, rule_id) WHERE ended_at IS NULL DO NOTHING
+      RETURNING sensor_id, rule_id`.execute(trx);
+    const mine = new Set(r.rows.map((x) => `${x.sensor_id}\u0000${x.rule_id}`));
+    for (let i = changes.length - 1; i >= 0; i--) if (changes[i]!.state === 'raised' && !mine.has(`${changes[i]!.sensorId}\u0000${changes[i]!.ruleId}`)) changes.splice(i, 1);
+  }
   if (cleared.length) await sql`UPDATE sensor_alert SET ended_at = ${at}::timestamptz WHERE id = ANY(${cleared}::bigint[])`.execute(trx);
 
   // the map attributes: written only where they change, so the periodic check rarely writes

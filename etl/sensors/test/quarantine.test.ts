@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { openTestDatabase, testBackends } from '../../../sql/testing.ts';
@@ -124,5 +125,51 @@ describe.each(testBackends())('sensor ingest never stalls, quarantines what it c
     await writeBatch(database.db, [{ sensorId: 'CV-WL-01', quantity: 'distance', time: new Date(back.getTime() + 60_000), value: 2500 }], [], rules, new Date(back.getTime() + 60_000));
     expect(await alerts()).toEqual([]);
     expect(await stav()).toBe('ok');
+  });
+  it.runIf(backend === 'postgres')('two instances raising the same alert at once: one open alert, neither batch fails', async () => {
+    const t = new Date(Date.now() - 120_000);
+    await writeBatch(database.db, [{ sensorId: 'JK-ICE-01', quantity: 'road_temperature', time: t, value: 4 }], [], rules, t);
+    const later = new Date(t.getTime() + 86_400_000);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let raisedByA!: () => void;
+    const aRaised = new Promise<void>((r) => (raisedByA = r));
+    const a = database.db.transaction().execute(async (trx) => {
+      await evaluateSensors(trx, rules, later, ['JK-ICE-01']);
+      raisedByA();
+      await gate;
+    });
+    await aRaised;
+    const b = database.db.transaction().execute((trx) => evaluateSensors(trx, rules, later, ['JK-ICE-01']));
+    // b has read no open alert and now waits for a's uncommitted one on the unique index
+    let waiting = false;
+    for (let i = 0; i < 100 && !waiting; i++) {
+      waiting = (await q(sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0]!.n > 0;
+      if (!waiting) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(waiting).toBe(true);
+    release();
+    await a;
+    const eventB = await b;
+    expect(eventB.alerts.filter((x) => x.state === 'raised')).toEqual([]);
+    expect((await q(sql<{ n: number }>`SELECT count(*)::int AS n FROM sensor_alert WHERE sensor_id = 'JK-ICE-01' AND rule_id = 'stale' AND ended_at IS NULL`))[0]!.n).toBe(1);
+  });
+
+  it('migration 0015 moves observations already stored in the future to the quarantine and recomputes latest', async () => {
+    const t = new Date(Date.now() - 600_000);
+    await writeBatch(database.db, [{ sensorId: 'CV-BIN-01', quantity: 'distance', time: t, value: 800 }], [], rules, t);
+    await writeBatch(database.db, [{ sensorId: 'CV-BIN-01', quantity: 'distance', time: new Date('9999-12-31T00:00:00Z'), value: 1 }], [], rules, t);
+    const latest = async () => (await q(sql<{ value: number }>`SELECT value FROM sensor_latest WHERE sensor_id = 'CV-BIN-01' AND quantity = 'distance'`))[0]!.value;
+    expect(await latest()).toBe(1);
+    // what a database written before this change holds; the migration's statements are idempotent
+    await database.db.transaction().execute(async (trx) => {
+      await sql.raw(readFileSync(new URL('../../../sql/migrations/0015_sensor_quarantine_messages.sql', import.meta.url), 'utf8')).execute(trx);
+    });
+    expect(await latest()).toBe(800);
+    const moved = (await q(sql<{ reason: string; payload_base64: string }>`SELECT reason, payload_base64 FROM sensor_quarantine WHERE source = 'migration 0015'`))
+      .map((r) => ({ reason: r.reason, row: JSON.parse(Buffer.from(r.payload_base64, 'base64').toString('utf8')) as { sensorId: string } }))
+      .filter((r) => r.row.sensorId === 'CV-BIN-01');
+    expect(moved).toEqual([{ reason: 'time 9999-12-31T00:00:00Z is in the future', row: expect.objectContaining({ quantity: 'distance', value: 1 }) }]);
+    expect((await q(sql<{ n: number }>`SELECT count(*)::int AS n FROM sensor_observation WHERE time > now() + interval '10 minutes'`))[0]!.n).toBe(0);
   });
 });

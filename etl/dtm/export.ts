@@ -223,14 +223,16 @@ export async function exportDtm(db: Kysely<any>, opts: DtmExportOptions): Promis
         RETURNING id::int AS id`.execute(trx)
     ).rows[0]!.id;
     if (kind === 'complete') await sql`DELETE FROM dtm_delivered_feature WHERE municipality_code = ${opts.municipality}`.execute(trx);
-    for (const p of planned) {
-      if (p.version === undefined)
-        await sql`DELETE FROM dtm_delivered_feature WHERE municipality_code = ${opts.municipality} AND layer_id = ${p.layer} AND fid = ${p.fid}`.execute(trx);
-      else
-        await sql`INSERT INTO dtm_delivered_feature (municipality_code, layer_id, fid, version, delivery_id)
-          VALUES (${opts.municipality}, ${p.layer}, ${p.fid}, ${p.version}, ${id})
-          ON CONFLICT (municipality_code, layer_id, fid) DO UPDATE SET version = EXCLUDED.version, delivery_id = EXCLUDED.delivery_id`.execute(trx);
-    }
+    // in batches: a town's complete delivery is thousands of features
+    const gone = planned.filter((p) => p.version === undefined);
+    const kept = planned.filter((p) => p.version !== undefined);
+    for (let i = 0; i < gone.length; i += 1000)
+      await sql`DELETE FROM dtm_delivered_feature WHERE municipality_code = ${opts.municipality}
+        AND (layer_id, fid) IN (${sql.join(gone.slice(i, i + 1000).map((p) => sql`(${p.layer}, ${p.fid}::bigint)`))})`.execute(trx);
+    for (let i = 0; i < kept.length; i += 1000)
+      await sql`INSERT INTO dtm_delivered_feature (municipality_code, layer_id, fid, version, delivery_id)
+        VALUES ${sql.join(kept.slice(i, i + 1000).map((p) => sql`(${opts.municipality}, ${p.layer}, ${p.fid}, ${p.version}, ${id})`))}
+        ON CONFLICT (municipality_code, layer_id, fid) DO UPDATE SET version = EXCLUDED.version, delivery_id = EXCLUDED.delivery_id`.execute(trx);
     return { ...result, deliveryId: id };
   });
 }

@@ -62,6 +62,22 @@ describe('the official JVF DTM examples read back through the layer mappings', (
   });
 });
 
+describe('writing JVF', () => {
+  it('escapes markup in attribute text, and the file still validates and reads back', async () => {
+    const layer = layers.find((l) => l.id === 'svetelne-body')!;
+    const text = 'A<b>&"VO" 12</b>';
+    const mapped = mapFeature(layer, { evidencni_cislo: text, typ_nosice: 'stozar-beton' });
+    if (!mapped.ok) throw new Error(mapped.reason);
+    const xml = writeJvf({ kind: 'complete', writtenAt: new Date(), records: [{ op: 'i', externalId: 'svetelne-body/1', mapped: mapped.value, geometry: { type: 'Point', coordinates: [-807700.004, -991700.5] } }] });
+    expect((await validateJvf(xml)).errors).toEqual([]);
+    const r = readJvf(xml).records[0]!;
+    expect(r.attributes.get('EvidencniCisloObjektu')).toBe(text);
+    // to the centimetre
+    expect(r.geometry).toEqual({ type: 'Point', coordinates: [-807700.0, -991700.5] });
+    expect(unmapRecord(layer, r.element, r.attributes)).toEqual({ evidencni_cislo: text, typ_nosice: 'stozar-beton' });
+  });
+});
+
 describe('the DTM object types declared in schemas/dtm.ts', () => {
   const declared = Object.values(DTM_OBJECT_TYPES);
   it.each(declared.map((t) => [t.element, t] as const))('%s matches its XSD in the official set', (_name, t) => {

@@ -148,7 +148,8 @@ async function runOutage(ctx: FaultContext, outageMs: number, mode: CutMode): Pr
 
     await sleep(500);
     facts.push(`peak ${proxy.peak} connections (budget ${BUDGET})`);
-    if (proxy.peak > BUDGET) lost.push(`the API opened ${proxy.peak} connections at once, more than its pool + 2 = ${BUDGET}${proxy.overLimit ? ` (${proxy.overLimit} turned away by the proxy)` : ''}`);
+    if (proxy.peak > BUDGET) lost.push(`the API held ${proxy.peak} connections at once, more than its pool + 2 = ${BUDGET}`);
+    if (proxy.overLimit) lost.push(`the API opened ${proxy.overLimit} connections beyond ${BUDGET + 4} at once (turned away by the proxy)`);
     return { lost, facts };
   } finally {
     await server?.stop();

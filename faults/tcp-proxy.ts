@@ -1,5 +1,8 @@
 import { createServer, Socket, type Server } from 'node:net';
 
+/** see TcpProxy.heldNow */
+const SETTLE_MS = 50;
+
 export type CutMode =
   /** the database is down (stopped, restarting): connections are refused */
   | 'refuse'
@@ -18,9 +21,10 @@ export interface TcpProxyOptions {
 
 /**
  * A TCP relay between the server under test and PostgreSQL that can be cut
- * and healed on the same port. It counts the client connections open at once
- * (the peak is what PostgreSQL would have had to accept), so a fault scenario
- * can prove a process never exceeds its connection budget.
+ * and healed on the same port. It counts the client connections held at once
+ * (the peak is what PostgreSQL would have had to accept) and the ones it had
+ * to turn away, so a fault scenario can prove a process never exceeds its
+ * connection budget, not even with a storm of short-lived attempts.
  */
 export class TcpProxy {
   private server?: Server;
@@ -31,7 +35,9 @@ export class TcpProxy {
   private mode: 'open' | CutMode = 'open';
   /** client connections open right now (forwarded, held or being refused) */
   current = 0;
-  /** highest `current` since the last resetPeak() */
+  /** of those, the ones open for longer than SETTLE_MS: connections the client holds, not ones it is closing */
+  heldNow = 0;
+  /** highest `heldNow` since the last resetPeak() */
   peak = 0;
   /** client connections turned away because `maxUpstream` was reached */
   overLimit = 0;
@@ -56,15 +62,24 @@ export class TcpProxy {
   }
 
   resetPeak(): void {
-    this.peak = this.current;
+    this.peak = this.heldNow;
   }
 
   private accept(client: Socket): void {
     this.accepted++;
     this.current++;
-    this.peak = Math.max(this.peak, this.current);
+    // a client that gives up on a connection and opens the next one at once (a pool after a connect timeout)
+    // closes the first a moment before the proxy sees it close: counted only once it has been open SETTLE_MS
+    let counted = false;
+    const settle = setTimeout(() => {
+      counted = true;
+      this.heldNow++;
+      this.peak = Math.max(this.peak, this.heldNow);
+    }, SETTLE_MS);
     client.on('error', () => {});
     client.once('close', () => {
+      clearTimeout(settle);
+      if (counted) this.heldNow--;
       this.current--;
       this.pairs.delete(client);
     });

@@ -108,7 +108,9 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     application_name: APPLICATION_NAME,
     // unreachable database: a request fails (503) after this instead of waiting for a connection for ever
     connectionTimeoutMillis: connectTimeout,
+    // a connection whose server vanished without a word (partition) is found by TCP keepalive, not after the OS's 2 h
     keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     // a new connection's first PostGIS query loads the extension (tens of ms): keep idle ones longer than pg's 10 s
     idleTimeoutMillis: 60_000,
   });

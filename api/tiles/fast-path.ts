@@ -7,7 +7,7 @@ import { canRead } from '../auth/principal.ts';
 import type { CachedTile } from '../cache/tile-cache.ts';
 import { EXPOSED_HEADERS } from '../middleware/cors.ts';
 import { TooManyRequests, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
-import { problemBody } from '../problem.ts';
+import { DatabaseUnavailable, isDatabaseDown, problemBody } from '../problem.ts';
 import { resolveClient, type TrustedProxies } from '../middleware/client-address.ts';
 import { codingEtag, parseTile, resolveLayers, TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
 import type { TileCoord } from './tile-query.ts';
@@ -38,8 +38,9 @@ export type FastHandler = (req: IncomingMessage, res: ServerResponse) => false |
  * Vary, CORS, the shared rate limit and the request log — and api/test/tile-fast-path.test.ts holds
  * the two paths to the same bytes and headers. Tiles are made by the same producer as the Koa
  * route's (cache, encoding, invalidation epoch). Non-public layers and unusual URLs go to Koa, and
- * so does a request whose tile could not be made (database down): nothing has been written by
- * then, and Koa answers it with the usual problem response.
+ * so does a request whose tile could not be made for another reason: nothing has been written by
+ * then, and Koa answers it with the usual problem response. The database being unreachable is
+ * answered here (503, as Koa would): Koa would try again and wait a second connect timeout.
  */
 export function tileFastPath(o: TileFastPathOptions): FastHandler {
   return (req, res) => {
@@ -79,8 +80,15 @@ async function answer(o: TileFastPathOptions, req: IncomingMessage, res: ServerR
   let tile: CachedTile;
   try {
     tile = await o.produce(requested, t, takesGzip);
-  } catch {
-    return false;
+  } catch (e) {
+    if (!isDatabaseDown(e)) return false;
+    const body = JSON.stringify(problemBody(new DatabaseUnavailable(), path));
+    writeCommon(req, res, rate, 'Origin');
+    res.setHeader('Retry-After', '5');
+    res.writeHead(503, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    log(o.logger, req, path, 503, started, ip);
+    return true;
   }
   writeCommon(req, res, rate, 'Origin, Accept-Encoding');
   res.setHeader('Cache-Control', tileCacheControl(requested));

@@ -4,6 +4,7 @@ import { openGeoJson } from './geojson.ts';
 import { openShapefile } from './shapefile.ts';
 import { openGeoPackage } from './geopackage.ts';
 import { openCsv } from './csv.ts';
+import { openFlatGeobuf } from './flatgeobuf.ts';
 import { unpackZip } from './zip.ts';
 import type { OpenOptions, SourceReader } from './types.ts';
 
@@ -36,5 +37,6 @@ export async function openSource(path: string, opts: OpenOptions = {}): Promise<
   if (ext === '.shp') return openShapefile(path, opts);
   if (ext === '.gpkg') return openGeoPackage(path, opts);
   if (ext === '.csv' || ext === '.txt') return openCsv(path, opts);
-  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON, Shapefile, zipped Shapefile, GeoPackage or CSV expected)`, basename(path));
+  if (ext === '.fgb') return openFlatGeobuf(path);
+  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON, Shapefile, zipped Shapefile, GeoPackage, FlatGeobuf or CSV expected)`, basename(path));
 }

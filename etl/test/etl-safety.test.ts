@@ -157,6 +157,12 @@ describe.each(testBackends())('ETL safety (issues 13 and 16) on %s', (backend) =
     const r = await importFile(db(), { path: shp, layerId: SITES, dryRun: true });
     expect(r.idSource).toMatch(/column ID \(chosen: unique and non-empty/);
     expect(r.rejects.filter((j) => /source id/.test(j.reason))).toEqual([]);
+    // all 5,534 Prague container sites without a mapping: `ID` again, not 5,534 "no stable source id" rejects
+    const praha = join(new URL('./fixtures/', import.meta.url).pathname, 'praha_ipr_kontejnery_stanoviste_ZPK_O_Kont_TOstan_b_sjtsk.geojson');
+    const all = await importFile(db(), { path: praha, layerId: SITES, dryRun: true });
+    expect(all.read).toBe(5534);
+    expect(all.idSource).toMatch(/column ID \(chosen/);
+    expect(all.rejects.filter((j) => /source id/.test(j.reason))).toEqual([]);
     const { io, out } = cliIo();
     await runEtlCli(['import', shp, '--layer', SITES, '--dry-run', '--id-field', 'OBJECTID'], db(), io);
     expect(out.join('\n')).toMatch(/source id: column OBJECTID \(named/);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { sql, type Kysely } from 'kysely';
 import { layers } from '../schemas/index.ts';
-import { importFile, type RunReport } from './import.ts';
+import { EDIT_POLICIES, importFile, type EditPolicy, type RunReport } from './import.ts';
 import { InputError } from './errors.ts';
 import { loadMapping } from './mapping.ts';
 import { parseCrsName } from './crs.ts';
@@ -27,6 +27,7 @@ export interface CliIo {
 const USAGE = `Použití / usage:
   npm run etl -- import <soubor> --layer <id> [--municipality <kód RÚIAN>] [--srs EPSG:5514] [--encoding cp1250]
                  [--mapping <mapping.json>] [--source-layer <vrstva v GPKG/zip>] [--invalid-geometry repair|reject] [--dry-run]
+                 [--id-field <sloupec s id>] [--allow-withdraw] [--on-conflict edits-win|source-wins|hold]
   npm run etl -- import-plan <složka s plan.json a SHP JSÚPD> [--dry-run]
   npm run etl -- runs [--layer <id>]
   npm run etl -- report <runId>
@@ -74,7 +75,10 @@ export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Pro
     if (e instanceof InputError) {
       io.err(`error: ${e.file}: ${e.message}`);
       const report = (e as InputError & { report?: RunReport }).report;
-      if (report) io.err(`run ${report.runId} failed; nothing was changed`);
+      if (report) {
+        printConflicts(report, io.err);
+        io.err(`run ${report.runId} failed; nothing was changed`);
+      }
       return 1;
     }
     if (e instanceof TypeError && /parseArgs|Unknown option|ERR_PARSE_ARGS/.test(String((e as { code?: string }).code ?? e.message))) {
@@ -133,6 +137,9 @@ async function importCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
       'source-layer': { type: 'string' },
       'invalid-geometry': { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'id-field': { type: 'string' },
+      'allow-withdraw': { type: 'boolean' },
+      'on-conflict': { type: 'string' },
     },
   });
   const path = positionals[0] ? resolve(io.cwd ?? process.cwd(), positionals[0]) : undefined;
@@ -155,6 +162,11 @@ async function importCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
     io.err('--invalid-geometry must be "repair" or "reject"');
     return 2;
   }
+  const policy = values['on-conflict'];
+  if (policy !== undefined && !EDIT_POLICIES.includes(policy as EditPolicy)) {
+    io.err(`--on-conflict must be one of ${EDIT_POLICIES.join(', ')}`);
+    return 2;
+  }
   const progress = progressReporter(io);
   let report: RunReport;
   try {
@@ -168,6 +180,9 @@ async function importCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
       sourceLayer: values['source-layer'],
       invalidGeometry: invalid,
       dryRun: values['dry-run'],
+      idField: values['id-field'],
+      allowWithdraw: values['allow-withdraw'],
+      editPolicy: policy as EditPolicy | undefined,
       trigger: 'cli',
       onProgress: (n, total) => progress.update(n, total),
     });
@@ -194,10 +209,29 @@ function printReport(r: RunReport, io: CliIo): void {
   io.out(`run ${r.runId} ${r.status}: ${r.layerId} from ${r.source}`);
   io.out(`  read ${r.read}, inserted ${r.inserted}, updated ${r.updated}, unchanged ${r.unchanged}, deleted ${r.deleted}, rejected ${r.rejected} in ${(r.durationMs / 1000).toFixed(1)} s`);
   io.out(`  checksum sha256:${r.checksum}`);
+  if (r.idSource) io.out(`  ${r.idSource}`);
   if (r.phases) io.out(`  phases (ms): ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   for (const w of r.warnings) io.out(`  warning: ${w}`);
+  printConflicts(r, io.out);
   for (const j of r.rejects.slice(0, 50)) io.out(`  reject: ${j.file} record ${j.record}${j.field ? ` field ${j.field}` : ''}: ${j.reason}`);
   if (r.rejects.length > 50) io.out(`  … ${r.rejects.length - 50} more rejects: npm run etl -- report ${r.runId}`);
+}
+
+const OUTCOME: Record<string, string> = {
+  'kept-edit': 'the edit was kept (edits-win)',
+  overwritten: 'the source overwrote the edit; the edit is in the history (source-wins)',
+  held: 'held: the run changed nothing (hold)',
+};
+
+/** One line per feature staff edited that the source would change: what the source says, what the editor made. */
+function printConflicts(r: RunReport, line: (l: string) => void): void {
+  if (r.conflicts.length === 0) return;
+  line(`  ${r.conflicts.length} conflicts with staff edits (policy ${r.editPolicy}):`);
+  for (const c of r.conflicts.slice(0, 50)) {
+    const diffs = c.differences.map((d) => `${d.field}: source ${JSON.stringify(d.source)} vs edited ${JSON.stringify(d.edited)}`).join('; ');
+    line(`  conflict: ${c.file} record ${c.record}, feature ${c.fid} (source id ${c.sourceId}) edited by ${c.editedBy}${c.editedAt ? ` at ${c.editedAt}` : ''}: ${diffs} → ${OUTCOME[c.outcome]}`);
+  }
+  if (r.conflicts.length > 50) line(`  … ${r.conflicts.length - 50} more conflicts: npm run etl -- report ${r.runId}`);
 }
 
 async function runsCommand(args: string[], db: Kysely<any>, io: CliIo): Promise<number> {
@@ -223,6 +257,12 @@ async function reportCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
     return 1;
   }
   io.out(JSON.stringify(run, null, 2));
+  const conflicts = await sql<Record<string, unknown>>`SELECT file, record, fid, source_id, edited_by, edited_at, outcome, differences
+    FROM etl_conflict WHERE run_id = ${Number(id)} ORDER BY record`.execute(db);
+  if (conflicts.rows.length) {
+    io.out('conflicts with staff edits: file\trecord\tfid\tsource_id\tedited_by\toutcome\tdifferences');
+    for (const c of conflicts.rows) io.out([c.file, c.record, c.fid, c.source_id, c.edited_by, c.outcome, JSON.stringify(c.differences)].join('\t'));
+  }
   const rejects = await sql<Record<string, unknown>>`SELECT file, record, field, reason FROM etl_reject WHERE run_id = ${Number(id)} ORDER BY record`.execute(db);
   io.out('file\trecord\tfield\treason');
   for (const r of rejects.rows) io.out(`${r.file}\t${r.record}\t${r.field ?? ''}\t${r.reason}`);

@@ -11,9 +11,10 @@ import { recordChange } from '../sql/changes.ts';
 import { copyFrom, copyText } from '../sql/copy.ts';
 import { validateProperties, type AttributeValue } from '../schemas/validate.ts';
 import { InputError } from './errors.ts';
-import { plausibleFor } from './crs.ts';
+import { plausibleFor, SJTSK_SOUTH_WEST, SJTSK_SOUTH_WEST_MESSAGE } from './crs.ts';
 import { compileMapping, unusedColumns, vendorValue, type FieldMapping } from './mapping.ts';
 import { openSource, type SourceReader } from './readers/index.ts';
+import { chooseIdSource, describeIdSource, type IdSource } from './source-id.ts';
 import type { ZipLimits } from './readers/types.ts';
 import { ewkbHex } from './wkb.ts';
 
@@ -40,6 +41,31 @@ export interface ImportOptions {
   maxValueLength?: number;
   /** what started the run (`cli`, `seed`, `schedule:<name>`, `landuse:<version>`) */
   trigger?: string;
+  /** column holding the stable source id (`--id-field`); overrides the mapping's and the detection */
+  idField?: string;
+  /** the operator accepts that this run withdraws more than `maxWithdrawShare` of the layer (or all of it) */
+  allowWithdraw?: boolean;
+  /** the file is declared to replace the layer (scope) completely, e.g. a new land-use plan version: no withdrawal limit */
+  fullReplacement?: boolean;
+  /** largest share of the features in scope one run may withdraw without `allowWithdraw` (default 0.2) */
+  maxWithdrawShare?: number;
+  /** a feature staff edited since it was imported, which this file would change: keep the edit (default), overwrite it, or publish nothing */
+  editPolicy?: EditPolicy;
+}
+
+export type EditPolicy = 'edits-win' | 'source-wins' | 'hold';
+export const EDIT_POLICIES: readonly EditPolicy[] = ['edits-win', 'source-wins', 'hold'];
+
+/** A feature whose current version an editor made, and which the source would change. */
+export interface EditConflict {
+  file: string;
+  record: number;
+  fid: number;
+  sourceId: string;
+  editedBy: string;
+  editedAt: string | null;
+  outcome: 'kept-edit' | 'overwritten' | 'held';
+  differences: { field: string; source: unknown; edited: unknown }[];
 }
 
 export interface Reject {
@@ -63,6 +89,11 @@ export interface RunReport {
   rejected: number;
   warnings: string[];
   rejects: Reject[];
+  /** features edited by staff that the source would change, and what became of them */
+  conflicts: EditConflict[];
+  editPolicy: EditPolicy;
+  /** where the records' source ids came from (column chosen, named, …) */
+  idSource?: string;
   durationMs: number;
   /** milliseconds per phase (stage, checks, publish): where a run spends its time */
   phases?: Record<string, number>;
@@ -79,12 +110,18 @@ export interface PreparedImport {
   started: number;
   /** SHA-256 of the source file(s), computed while the import runs */
   checksum: Promise<string>;
+  /** where each record's source id comes from (etl/source-id.ts) */
+  idSource: IdSource;
 }
 
 const DEFAULT_BATCH = 2000;
 const DEFAULT_MAX_VALUE = 65_536;
+export const DEFAULT_MAX_WITHDRAW_SHARE = 0.2;
 
 class DryRunRollback extends Error {}
+
+/** A run refused because it would withdraw too much of the layer: nothing is changed, exit code 1. */
+export class WithdrawRefused extends InputError {}
 
 /**
  * Imports one file into a layer as a single run: the new version of the data
@@ -93,6 +130,8 @@ class DryRunRollback extends Error {}
  * reported) without stopping the run; their previously published versions stay.
  */
 export async function importFile(db: Kysely<any>, opts: ImportOptions): Promise<RunReport> {
+  const same = await unchangedSinceLastRun(db, opts);
+  if (same) return same;
   const p = await prepareImport(db, opts);
   try {
     await db
@@ -109,6 +148,63 @@ export async function importFile(db: Kysely<any>, opts: ImportOptions): Promise<
     p.report.error = e instanceof Error ? e.message : String(e);
   }
   return finishImport(db, p);
+}
+
+/**
+ * What, besides the file, decides a run's result: a re-import with the same file and the same
+ * options can only give what the last run gave.
+ */
+function optionsHash(opts: ImportOptions): string {
+  const { layerId, municipality, srid, encoding, mapping, sourceLayer, invalidGeometry, maxValueLength, idField } = opts;
+  return hash('sha1', JSON.stringify([layerId, municipality ?? null, srid ?? null, encoding ?? null, mapping ?? null, sourceLayer ?? null, invalidGeometry ?? null, maxValueLength ?? null, idField ?? null]), 'hex');
+}
+
+/**
+ * Issue 16.4: a file whose checksum and options equal those of the layer's last successful run
+ * (no other run has published into the layer since) is recorded as unchanged without reading its
+ * features. Not for dry runs, nor under the source-wins policy (which must overwrite edits made since).
+ */
+async function unchangedSinceLastRun(db: Kysely<any>, opts: ImportOptions): Promise<RunReport | undefined> {
+  if (opts.dryRun || (opts.editPolicy ?? 'edits-win') !== 'edits-win' || !existsSync(opts.path) || !getLayer(opts.layerId)) return undefined;
+  const last = (
+    await sql<{ id: number; checksum: string | null; options_hash: string | null; kept: number; edited: boolean }>`
+      SELECT r.id, r.checksum, r.options_hash, r.inserted_count + r.updated_count + r.unchanged_count AS kept,
+        -- anything written into the layer since, other than by an import (editor: create, edit, delete)
+        EXISTS (SELECT 1 FROM feature_history h WHERE h.layer_id = r.layer_id AND h.at >= r.started_at
+          AND h.actor NOT LIKE 'etl:%' AND h.actor NOT LIKE 'system:%') AS edited
+      FROM etl_run r WHERE r.layer_id = ${opts.layerId} AND r.status = 'succeeded' ORDER BY r.id DESC LIMIT 1`.execute(db)
+  ).rows[0];
+  const options = optionsHash(opts);
+  if (!last?.checksum || last.options_hash !== options || last.edited) return undefined;
+  const started = Date.now();
+  const checksum = await fileChecksum(opts.path);
+  if (checksum !== last.checksum) return undefined;
+  const warning = `the file and its import settings are the same as those of run ${last.id} (sha256:${checksum}): nothing was read or changed / soubor i nastavení jsou stejné jako v běhu ${last.id}: nic se nenačítalo ani neměnilo`;
+  const unchanged = Number(last.kept);
+  const runId = (
+    await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, status, trigger, options_hash, checksum, finished_at, read_count, unchanged_count, duration_ms, warnings)
+      VALUES (${opts.layerId}, ${opts.path}, 'succeeded', ${opts.trigger ?? null}, ${options}, ${checksum}, now(), 0, ${unchanged},
+        ${Date.now() - started}, ${JSON.stringify([warning])}::jsonb) RETURNING id`.execute(db)
+  ).rows[0]!.id;
+  opts.onProgress?.(0, 0);
+  return {
+    runId,
+    layerId: opts.layerId,
+    source: opts.path,
+    checksum,
+    status: 'succeeded',
+    read: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged,
+    deleted: 0,
+    rejected: 0,
+    warnings: [warning],
+    rejects: [],
+    conflicts: [],
+    editPolicy: 'edits-win',
+    durationMs: Date.now() - started,
+  };
 }
 
 /** Opens and checks the source and records the run; nothing is staged yet. */
@@ -133,15 +229,18 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
       if (/\.(geo)?json$/i.test(source.file)) srid = STORAGE_SRID;
       else throw new InputError('the source does not state its CRS (missing .prj or SRS); state it with --srs, e.g. --srs EPSG:5514', source.file);
     }
+    if (srid === SJTSK_SOUTH_WEST) throw new InputError(SJTSK_SOUTH_WEST_MESSAGE, source.file);
     const known = await sql`SELECT 1 FROM spatial_ref_sys WHERE srid = ${srid}`.execute(db);
     if (known.rows.length === 0) throw new InputError(`unknown CRS EPSG:${srid}`, source.file);
+    // a file without a usable id is refused here, as a whole, before a run is recorded
+    const idSource = await chooseIdSource(source, opts.idField ?? opts.mapping?.idField, opts.mapping?.idFromContent);
     // hashed beside the import (a worker thread for large files); the run records it when it finishes
     const checksum = fileChecksum(opts.path);
     checksum.catch(() => {});
     await markInterruptedRuns(db);
     const runId = (
-      await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, status, trigger)
-        VALUES (${layer.id}, ${opts.path}, 'running', ${opts.trigger ?? null}) RETURNING id`.execute(db)
+      await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, status, trigger, options_hash)
+        VALUES (${layer.id}, ${opts.path}, 'running', ${opts.trigger ?? null}, ${optionsHash(opts)}) RETURNING id`.execute(db)
     ).rows[0]!.id;
     const report: RunReport = {
       runId,
@@ -157,9 +256,12 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
       rejected: 0,
       warnings: [],
       rejects: [],
+      conflicts: [],
+      editPolicy: opts.editPolicy ?? 'edits-win',
+      idSource: describeIdSource(idSource),
       durationMs: 0,
     };
-    return { layer, source, srid, opts, report, started, checksum };
+    return { layer, source, srid, opts, report, started, checksum, idSource };
   } catch (e) {
     await source.close?.();
     throw e;
@@ -209,7 +311,9 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   await sql`SELECT 1 FROM etl_run WHERE id = ${report.runId} FOR UPDATE`.execute(trx);
   const attrs = layer.attributes.map((a) => a.name);
   const mapping = opts.mapping;
-  const idField = mapping?.idField;
+  const idSource = p.idSource;
+  const idColumn = idSource.kind === 'column' ? idSource.column : undefined;
+  const idField = idColumn ?? (idSource.kind === 'feature-id' ? 'id' : undefined);
   const maxValue = opts.maxValueLength ?? DEFAULT_MAX_VALUE;
 
   await sql`DROP TABLE IF EXISTS etl_stage`.execute(trx);
@@ -228,6 +332,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   const copyStatement = `COPY etl_stage (record, source_id, municipality_code, content_hash, ${attrs.join(', ')}, src) FROM STDIN`;
 
   const rejectedIds = new Set<string>();
+  let withoutId = 0;
   const reject = (record: number, field: string | null, reason: string, sourceId?: string) => {
     report.rejects.push({ file: source.file, record, field, reason });
     if (sourceId !== undefined) rejectedIds.add(sourceId);
@@ -247,6 +352,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   };
 
   const mapRecord = compileMapping(attrs, mapping);
+  const c1Likely = windowsCounterpart(source.encoding);
   let checkedColumns = false;
   const stagingStarted = performance.now();
   const prefix = opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '';
@@ -262,13 +368,18 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
       }
       const geometryJson = rec.geometry ? JSON.stringify(rec.geometry) : 'null';
       let rawId: unknown;
-      if (mapping?.idFromContent) rawId = hash('sha1', JSON.stringify(props) + geometryJson, 'hex').slice(0, 24);
-      else rawId = idField ? vendorValue(props, idField) : (rec.id ?? vendorValue(props, 'source_id'));
+      if (idSource.kind === 'content') rawId = hash('sha1', JSON.stringify(props) + geometryJson, 'hex').slice(0, 24);
+      else if (idColumn !== undefined) rawId = idColumn in props ? props[idColumn] : vendorValue(props, idColumn);
+      else rawId = rec.id;
       if (rawId === undefined || rawId === null || String(rawId).trim() === '') {
+        // its published version (if any) cannot be told apart: this run withdraws nothing (see publish)
+        withoutId++;
         reject(rec.record, idField ?? 'id', 'feature has no stable source id');
         continue;
       }
-      const sourceId = prefix + String(rawId).trim();
+      const trimmed = String(rawId).trim();
+      // our own download of a municipality's features carries the prefixed id already
+      const sourceId = prefix === '' || !trimmed.startsWith(prefix) ? prefix + trimmed : trimmed;
       let oversized: string | undefined;
       let garbled: string | undefined;
       for (const k in props) {
@@ -277,6 +388,14 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
         if (oversized === undefined && v.length > maxValue) oversized = k;
         // undecodable bytes: the DBF is not in the encoding its .cpg (or the operator) claims
         if (garbled === undefined && v.includes('\uFFFD')) garbled = k;
+        // C1 control characters: real ISO-8859 text never has them, a windows-125x file read as ISO-8859 does
+        if (c1Likely !== undefined && C1_CONTROLS.test(v))
+          throw new InputError(
+            `record ${rec.record} field ${k}: the text holds control characters (bytes 0x80–0x9F) that ${source.encoding} text never has; ` +
+              `the file is most likely ${c1Likely}: correct the .cpg or import with --encoding ${c1Likely}; nothing was imported / ` +
+              `text obsahuje řídicí znaky, soubor je nejspíš v kódování ${c1Likely}`,
+            source.file,
+          );
       }
       if (oversized !== undefined) {
         reject(rec.record, oversized, `value of ${(props[oversized] as string).length} characters exceeds the limit of ${maxValue}`, sourceId);
@@ -343,7 +462,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   phase('geometry');
   if (layer.perMunicipality) await assignMunicipalities(trx, opts.municipality, report, geom);
   phase('municipalities');
-  await publish(trx, p, rejectedIds, geom);
+  await publish(trx, p, rejectedIds, geom, withoutId);
 }
 
 /**
@@ -357,7 +476,7 @@ function finalGeometry(layer: LayerSchema): RawBuilder<unknown> {
 }
 
 /** Replaces the published version with the stage: update what changed, insert what is new, withdraw what is gone. */
-async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Set<string>, geom: RawBuilder<unknown>): Promise<void> {
+async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Set<string>, geom: RawBuilder<unknown>, withoutId: number): Promise<void> {
   const { layer, opts, report } = p;
   const phases = report.phases!;
   let mark = performance.now();
@@ -379,11 +498,21 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
   if (rebuildIndex) await sql.raw(`DROP INDEX IF EXISTS ${tableName(layer)}_geom_idx`).execute(trx);
 
   const setCols = sql.join(layer.attributes.map((a) => sql`${sql.raw(a.name)} = s.${sql.raw(a.name)}`));
+  // A record whose source text differs (another format, rounding of our own download) but whose stored
+  // values and geometry (to ~1 cm) are the same is unchanged: re-importing our own download is a no-op.
+  // Only rows whose hash differs get this comparison.
+  const differs = sql`(t.municipality_code IS DISTINCT FROM s.municipality_code
+        OR ROW(${sql.join(attrCols.map((c) => sql`t.${c}`))}) IS DISTINCT FROM ROW(${sql.join(attrCols.map((c) => sql`s.${c}`))})
+        OR NOT (ST_OrderingEquals(t.geom, ${geom})
+          OR (ST_NPoints(t.geom) = ST_NPoints(${geom}) AND ST_HausdorffDistance(t.geom, ${geom}) < 1e-7)))`;
+  const keptEdits = await editConflicts(trx, p, geom, differs);
+  phase('conflicts');
   const updated = await sql`
     UPDATE ${table} t SET municipality_code = s.municipality_code, ${setCols}, geom = ${geom}, content_hash = s.content_hash, updated_at = now()
     FROM etl_stage s
     WHERE t.source_id = s.source_id
-      AND (t.content_hash IS DISTINCT FROM s.content_hash OR t.municipality_code IS DISTINCT FROM s.municipality_code)`.execute(trx);
+      AND (t.content_hash IS DISTINCT FROM s.content_hash OR t.municipality_code IS DISTINCT FROM s.municipality_code)
+      AND ${differs} ${keptEdits.length ? sql`AND t.fid <> ALL(${keptEdits}::bigint[])` : sql``}`.execute(trx);
   report.updated = Number(updated.numAffectedRows ?? 0);
   phase('update');
   const inserted = await sql`
@@ -400,7 +529,12 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
 
   // Features absent from the new file are withdrawn, except those whose new record was rejected and
   // those staff created in the editor (source id `edit:…`): a vendor export does not know them.
-  if (existing > 0) {
+  if (existing > 0 && withoutId > 0) {
+    report.warnings.push(
+      `${withoutId} records have no source id: nothing is withdrawn in this run (a record without an id cannot be matched to its feature) / ` +
+        `záznamy bez identifikátoru: v tomto běhu se nic nestahuje`,
+    );
+  } else if (existing > 0) {
     const scope = opts.municipality !== undefined && layer.perMunicipality ? sql`AND municipality_code = ${opts.municipality}` : sql``;
     const kept = [...rejectedIds];
     const deleted = await sql`
@@ -408,6 +542,23 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
       AND t.source_id NOT LIKE 'edit:%'
       ${kept.length ? sql`AND NOT (t.source_id = ANY(${kept}::text[]))` : sql``} ${scope}`.execute(trx);
     report.deleted = Number(deleted.numAffectedRows ?? 0);
+    if (report.deleted > 0 && !opts.allowWithdraw && !opts.fullReplacement) {
+      // checked after the fact (no extra pass when nothing is withdrawn); refusing rolls the whole run back
+      // the share of what the layer (scope) held before the run: rows this run inserted have created_at = now()
+      const left = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${table} t WHERE t.created_at < now() ${scope}`.execute(trx)).rows[0]!.n;
+      const total = left + report.deleted;
+      const share = opts.maxWithdrawShare ?? DEFAULT_MAX_WITHDRAW_SHARE;
+      if (left === 0 || report.deleted > share * total) {
+        const pct = Math.round((100 * report.deleted) / total);
+        const message =
+          `the run would withdraw ${report.deleted} of ${total} features (${pct} %, the limit is ${Math.round(share * 100)} %${left === 0 ? ', and it would empty the layer' : ''}); ` +
+            `nothing was changed. If the file really replaces the layer, run it again with --allow-withdraw / ` +
+            `import by stáhl ${report.deleted} z ${total} prvků (${pct} %); nic nebylo změněno. Je-li to záměr, spusťte ho znovu s --allow-withdraw`;
+        // a dry run shows what the real run would meet, with its counts
+        if (opts.dryRun) report.warnings.push(`refused when run for real: ${message}`);
+        else throw new WithdrawRefused(message, p.source.file);
+      }
+    }
   }
   phase('withdraw');
 
@@ -417,6 +568,59 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
     // a replacement may touch anything in the layer: invalidate its whole extent
     await recordChange(trx, { layerId: layer.id, bbox: null, source: `etl:run:${report.runId}` });
   }
+}
+
+/**
+ * Features the source would change whose current version an editor made (the
+ * newest feature_history entry of the feature is not an import's): one conflict
+ * each, with the differing values. Looked up only for the rows that would be
+ * updated. Returns the fids the update must leave alone (policy edits-win);
+ * policy hold refuses the whole run. Either way both versions stay in history.
+ */
+async function editConflicts(trx: Transaction<any>, p: PreparedImport, geom: RawBuilder<unknown>, differs: RawBuilder<unknown>): Promise<number[]> {
+  const { layer, report } = p;
+  const table = sql.raw(tableName(layer));
+  const found = await sql<{ fid: string | number; source_id: string; record: number; actor: string; at: Date | null; edited: Record<string, unknown>; staged: Record<string, unknown>; edited_geom: string; source_geom: string; geom_differs: boolean }>`
+    SELECT t.fid, t.source_id, s.record, h.actor, h.at, to_jsonb(t) - 'geom' AS edited, to_jsonb(s) - 'src' - 'geom' - 'repaired' AS staged,
+      left(ST_AsText(t.geom, 7), 300) AS edited_geom, left(ST_AsText(${geom}, 7), 300) AS source_geom,
+      NOT (ST_OrderingEquals(t.geom, ${geom}) OR (ST_NPoints(t.geom) = ST_NPoints(${geom}) AND ST_HausdorffDistance(t.geom, ${geom}) < 1e-7)) AS geom_differs
+    FROM etl_stage s JOIN ${table} t ON t.source_id = s.source_id
+    CROSS JOIN LATERAL (SELECT h.actor, h.at FROM feature_history h WHERE h.layer_id = ${layer.id} AND h.fid = t.fid ORDER BY h.version DESC LIMIT 1) h
+    WHERE (t.content_hash IS DISTINCT FROM s.content_hash OR t.municipality_code IS DISTINCT FROM s.municipality_code)
+      AND ${differs} AND h.actor NOT LIKE 'etl:%' AND h.actor NOT LIKE 'system:%'
+    ORDER BY s.record`.execute(trx);
+  if (found.rows.length === 0) return [];
+  const policy = report.editPolicy;
+  const outcome = policy === 'source-wins' ? 'overwritten' : policy === 'hold' ? 'held' : 'kept-edit';
+  const fields = ['municipality_code', ...layer.attributes.map((a) => a.name)];
+  for (const r of found.rows) {
+    const differences: EditConflict['differences'] = [];
+    for (const f of fields) {
+      const a = r.staged[f] ?? null;
+      const b = r.edited[f] ?? null;
+      if (JSON.stringify(a) !== JSON.stringify(b)) differences.push({ field: f, source: a, edited: b });
+    }
+    if (r.geom_differs) differences.push({ field: 'geometry', source: r.source_geom, edited: r.edited_geom });
+    report.conflicts.push({
+      file: p.source.file,
+      record: r.record,
+      fid: Number(r.fid),
+      sourceId: r.source_id,
+      editedBy: r.actor,
+      editedAt: r.at ? new Date(r.at).toISOString() : null,
+      outcome,
+      differences,
+    });
+  }
+  if (policy === 'hold') {
+    const message =
+      `${found.rows.length} features edited by staff since their import differ from the source (policy "hold"): nothing was changed; ` +
+      `review the conflicts (npm run etl -- report ${report.runId}) and run again with --on-conflict edits-win or source-wins / ` +
+      `${found.rows.length} prvků upravených v editoru se liší od zdroje: nic nebylo změněno`;
+    if (!p.opts.dryRun) throw new InputError(message, p.source.file);
+    report.warnings.push(`refused when run for real: ${message}`);
+  }
+  return policy === 'source-wins' ? [] : found.rows.map((r) => Number(r.fid));
 }
 
 async function* oneByOne<T>(items: AsyncIterable<T>): AsyncIterable<T[]> {
@@ -495,6 +699,17 @@ async function assignMunicipalities(trx: Transaction<any>, stated: number | unde
   if (n > 0) report.warnings.push(`${n} features lie outside their municipality (or outside ORP Chomutov)`);
 }
 
+const C1_CONTROLS = /[\u0080-\u009f]/;
+
+/** The windows code page usually behind a file that claims this ISO-8859 single-byte encoding; undefined for other encodings. */
+function windowsCounterpart(encoding: string | undefined): string | undefined {
+  const m = /^(?:iso[-_ ]?8859|latin)[-_ ]?(\d+)$/i.exec(encoding?.trim() ?? '');
+  if (!m) return undefined;
+  const part = Number(m[1]);
+  const byPart: Record<number, string> = { 1: 'windows-1252', 2: 'windows-1250', 4: 'windows-1257', 5: 'windows-1251', 7: 'windows-1253', 9: 'windows-1254', 13: 'windows-1257', 15: 'windows-1252', 16: 'windows-1250' };
+  return byPart[part] ?? 'windows-1250';
+}
+
 function contentHash(values: Record<string, AttributeValue>, geometryJson: string, srid: number): string {
   // one-shot: a Hash object per record cost more (allocation, finalisation) than the hashing itself
   return hash('sha1', `${JSON.stringify(values)}\0${geometryJson}\0${srid}`, 'hex');
@@ -546,8 +761,17 @@ async function finishRun(db: Kysely<any>, r: RunReport): Promise<void> {
     await sql`UPDATE etl_run SET status = ${r.status}, finished_at = now(), read_count = ${r.read},
         inserted_count = ${r.inserted}, updated_count = ${r.updated}, unchanged_count = ${r.unchanged},
         deleted_count = ${r.deleted}, rejected_count = ${r.rejected}, duration_ms = ${r.durationMs}, checksum = ${r.checksum || null},
-        warnings = ${JSON.stringify(r.warnings)}::jsonb, error = ${r.error ?? null}
+        warnings = ${JSON.stringify(r.warnings)}::jsonb, error = ${r.error ?? null},
+        id_source = ${r.idSource ?? null}, conflict_count = ${r.conflicts.length}, edit_policy = ${r.editPolicy}
       WHERE id = ${r.runId}`.execute(trx);
+    // a held run rolled back, yet its conflicts are what the operator must review: they are kept with the run
+    for (let i = 0; i < r.conflicts.length; i += 2000) {
+      const chunk = r.conflicts.slice(i, i + 2000);
+      await sql`INSERT INTO etl_conflict (run_id, file, record, fid, source_id, edited_by, edited_at, outcome, differences)
+        SELECT ${r.runId}, c->>'file', (c->>'record')::int, (c->>'fid')::bigint, c->>'sourceId', c->>'editedBy', (c->>'editedAt')::timestamptz,
+          c->>'outcome', c->'differences'
+        FROM jsonb_array_elements(${JSON.stringify(chunk)}::jsonb) AS c`.execute(trx);
+    }
     for (let i = 0; i < r.rejects.length; i += 5000) {
       const chunk = r.rejects.slice(i, i + 5000);
       await sql`INSERT INTO etl_reject (run_id, file, record, field, reason)

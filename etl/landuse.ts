@@ -85,6 +85,8 @@ export async function importPlanVersion(db: Kysely<any>, dir: string, opts: { dr
           municipality: m.municipality,
           mapping: loadMapping(join(mappings, l.mapping)),
           dryRun: opts.dryRun,
+          // a plan version replaces the municipality's plan as a whole: no withdrawal limit
+          fullReplacement: true,
           trigger: `landuse:${m.municipality}:${m.label}`,
         }),
       );

@@ -88,7 +88,8 @@ export function compileMapping(attributeNames: string[], mapping: FieldMapping |
   const build = (keys: string[]) => {
     // the last of several columns differing only in case wins, as a lower-cased lookup map would have it
     const lower = new Map(keys.map((k) => [k.toLowerCase(), k]));
-    const resolved = plans.map((p) => ({ ...p, key: lower.get(p.column.toLowerCase()) }));
+    const wanted = plans.map((p) => p.column);
+    const resolved = plans.map((p) => ({ ...p, key: lower.get(p.column.toLowerCase()) ?? truncatedColumn(p.column, lower, wanted) }));
     return (props: Record<string, unknown>) => {
       const out: Record<string, unknown> = {};
       for (const p of resolved) {
@@ -135,10 +136,29 @@ function sameKeys(a: string[], b: string[]): boolean {
   return true;
 }
 
+/** dBASE field names hold 10 characters */
+const DBF_NAME_LENGTH = 10;
+
+/**
+ * The file's column for `column` when the file could only keep its first 10
+ * characters (a Shapefile's dBASE table: `cislo_stanoviste` → `cislo_stan`):
+ * used only when no other wanted column starts with the same 10 characters.
+ */
+function truncatedColumn(column: string, lower: Map<string, string>, wanted: string[]): string | undefined {
+  if (column.length <= DBF_NAME_LENGTH) return undefined;
+  const prefix = column.slice(0, DBF_NAME_LENGTH).toLowerCase();
+  const key = lower.get(prefix);
+  if (key === undefined) return undefined;
+  const sharing = new Set(wanted.filter((w) => w.toLowerCase().startsWith(prefix)).map((w) => w.toLowerCase()));
+  return sharing.size === 1 ? key : undefined;
+}
+
 /** Vendor columns the mapping does not use: reported once per run as a warning. */
 export function unusedColumns(columns: string[], attributeNames: string[], mapping: FieldMapping | undefined): string[] {
   const used = new Set<string>();
-  for (const a of attributeNames) used.add((mapping?.fields?.[a] ?? a).toLowerCase());
+  const wanted = attributeNames.map((a) => mapping?.fields?.[a] ?? a);
+  const lower = new Map(columns.map((c) => [c.toLowerCase(), c]));
+  for (const w of wanted) used.add((truncatedColumn(w, lower, wanted) ?? w).toLowerCase());
   for (const d of Object.values(mapping?.derived ?? {})) used.add(d.from.toLowerCase());
   for (const c of [mapping?.idField, mapping?.municipalityField, mapping?.coordinates?.x, mapping?.coordinates?.y, 'id', 'source_id'])
     if (c) used.add(c.toLowerCase());

@@ -5,14 +5,15 @@ import { bboxCondition } from '../features/params.ts';
 import { CRS84 } from '../features/crs.ts';
 import type { FieldDecoder } from './copy-binary.ts';
 
-/** One column of an export file: the feature id, the schema attributes, and the municipality code of pasports. */
+/** One column of an export file: the feature id, the stable source id, the schema attributes, and the municipality code of pasports. */
 export interface ExportColumn {
   name: string;
   type: AttributeType;
 }
 
 export function exportColumns(layer: LayerSchema): ExportColumn[] {
-  const cols: ExportColumn[] = [{ name: 'fid', type: 'integer' }];
+  // source_id: the stable id the ETL matches records by, so re-importing our own download changes nothing
+  const cols: ExportColumn[] = [{ name: 'fid', type: 'integer' }, { name: 'source_id', type: 'text' }];
   for (const a of layer.attributes) cols.push({ name: a.name, type: a.type });
   // a schema may carry the municipality code as an attribute of its own; then that column is it
   if (layer.perMunicipality && !cols.some((c) => c.name === MUNICIPALITY_PROPERTY)) cols.push({ name: MUNICIPALITY_PROPERTY, type: 'integer' });

@@ -24,6 +24,9 @@ interface RunRow {
   rejected_count: number;
   warnings: string[];
   error: string | null;
+  id_source: string | null;
+  conflict_count: number;
+  edit_policy: string | null;
 }
 
 /** Runs are public metadata about published data; only a source's file name is shown, never server paths. */
@@ -38,7 +41,17 @@ function runJson(r: RunRow, base: string) {
     startedAt: new Date(r.started_at).toISOString(),
     finishedAt: r.finished_at ? new Date(r.finished_at).toISOString() : null,
     durationMs: r.duration_ms,
-    counts: { read: r.read_count, inserted: r.inserted_count, updated: r.updated_count, unchanged: r.unchanged_count, deleted: r.deleted_count, rejected: r.rejected_count },
+    counts: {
+      read: r.read_count,
+      inserted: r.inserted_count,
+      updated: r.updated_count,
+      unchanged: r.unchanged_count,
+      deleted: r.deleted_count,
+      rejected: r.rejected_count,
+      conflicts: r.conflict_count,
+    },
+    idSource: r.id_source,
+    editPolicy: r.edit_policy,
     warnings: r.warnings,
     error: r.error,
     links: [{ rel: 'self', type: 'application/json', href: `${base}/etl/runs/${r.id}` }],
@@ -46,7 +59,7 @@ function runJson(r: RunRow, base: string) {
 }
 
 const RUN_COLUMNS = sql`id, layer_id, source, checksum, status, trigger, started_at, finished_at, duration_ms, read_count, inserted_count,
-  updated_count, unchanged_count, deleted_count, rejected_count, warnings, error`;
+  updated_count, unchanged_count, deleted_count, rejected_count, warnings, error, id_source, conflict_count, edit_policy`;
 
 /** Layers whose runs (counts, reject reasons quoting values) the caller may not see: non-public ones without an account. */
 function hiddenLayers(principal: Principal | undefined): string[] {
@@ -78,8 +91,22 @@ export function etlRoutes(db: Kysely<any>): Router {
       await sql<{ file: string; record: number; field: string | null; reason: string }>`
         SELECT file, record, field, reason FROM etl_reject WHERE run_id = ${run.id} ORDER BY record LIMIT 10000`.execute(db)
     ).rows;
+    // features staff edited that the source would change: source value vs edited value, per feature
+    const conflicts = (
+      await sql<{ file: string; record: number; fid: string; source_id: string; edited_by: string; edited_at: Date | null; outcome: string; differences: unknown }>`
+        SELECT file, record, fid, source_id, edited_by, edited_at, outcome, differences FROM etl_conflict WHERE run_id = ${run.id} ORDER BY record LIMIT 10000`.execute(db)
+    ).rows.map((c) => ({
+      file: c.file,
+      record: c.record,
+      featureId: Number(c.fid),
+      sourceId: c.source_id,
+      editedBy: c.edited_by,
+      editedAt: c.edited_at ? new Date(c.edited_at).toISOString() : null,
+      outcome: c.outcome,
+      differences: c.differences,
+    }));
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { ...runJson(run, apiBase(ctx)), rejects };
+    ctx.body = { ...runJson(run, apiBase(ctx)), rejects, conflicts };
   });
 
   router.get('/api/etl/sources', async (ctx) => {

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse';
 import type { Geometry } from 'geojson';
+import wkx from 'wkx';
 import { InputError } from '../errors.ts';
 import { parseCrsName, SJTSK, WGS84 } from '../crs.ts';
 import type { CoordinateColumns } from '../mapping.ts';
@@ -12,6 +13,8 @@ const LON = /^(lon|lng|long|longitude|x_wgs84?|wgs84_longitude|zemepisna_delka|z
 const LAT = /^(lat|latitude|y_wgs84?|wgs84_latitude|zemepisna_sirka|zeměpisná šířka)$/i;
 const SX = /^(x|souradnice_?x|souřadnice x|sour_x|x_sjtsk|sjtsk_x)$/i;
 const SY = /^(y|souradnice_?y|souřadnice y|sour_y|y_sjtsk|sjtsk_y)$/i;
+/** a WKT geometry column in WGS 84 (our own CSV download of line and polygon layers, QGIS "AS_WKT") */
+const WKT = /^(wkt|geometry_wkt)$/i;
 
 /**
  * CSV with coordinate columns. Delimiter `;`, `,` or tab (sniffed from the
@@ -36,7 +39,9 @@ export async function openCsv(path: string, opts: { encoding?: string; coordinat
   let xCol: string | undefined;
   let yCol: string | undefined;
   let srid: number | undefined;
-  if (opts.coordinates) {
+  const wktKey = opts.coordinates ? undefined : header.find((h) => WKT.test(h));
+  if (wktKey) srid = WGS84;
+  else if (opts.coordinates) {
     xCol = opts.coordinates.x;
     yCol = opts.coordinates.y;
     if (opts.coordinates.srs) {
@@ -55,7 +60,7 @@ export async function openCsv(path: string, opts: { encoding?: string; coordinat
   const find = (c: string | undefined) => header.find((h) => h.toLowerCase() === c?.toLowerCase());
   const xKey = find(xCol);
   const yKey = find(yCol);
-  if (!xKey || !yKey)
+  if (!wktKey && (!xKey || !yKey))
     throw new InputError(`no coordinate columns found (header: ${header.join(', ')}); name them in the mapping's "coordinates"`, file);
   return {
     file,
@@ -67,10 +72,14 @@ export async function openCsv(path: string, opts: { encoding?: string; coordinat
       // decode ourselves (fatal): a cp1250 file read as UTF-8 must fail, not turn into replacement characters
       void (async () => {
         try {
-          for await (const chunk of input) parser.write(decoder.decode(chunk as Buffer, { stream: true }));
-          parser.end(decoder.decode());
+          for await (const chunk of input) {
+            // the consumer stopped early (the source-id detection peeks at the first record)
+            if (parser.destroyed) return;
+            parser.write(decoder.decode(chunk as Buffer, { stream: true }));
+          }
+          if (!parser.destroyed) parser.end(decoder.decode());
         } catch (e) {
-          parser.destroy(new InputError(`text is not valid ${encoding}; state the file's encoding with --encoding (e.g. cp1250)`, file));
+          if (!parser.destroyed) parser.destroy(new InputError(`text is not valid ${encoding}; state the file's encoding with --encoding (e.g. cp1250)`, file));
           void e;
         }
       })();
@@ -78,14 +87,26 @@ export async function openCsv(path: string, opts: { encoding?: string; coordinat
       try {
         for await (const row of parser as AsyncIterable<Record<string, string>>) {
           record++;
-          yield { record, properties: row, geometry: point(row[xKey], row[yKey], srid) };
+          yield { record, properties: row, geometry: wktKey ? fromWkt(row[wktKey]) : point(row[xKey!], row[yKey!], srid) };
         }
       } catch (e) {
         if (e instanceof InputError) throw e;
         throw new InputError(`CSV is malformed after record ${record}: ${(e as Error).message}`, file);
+      } finally {
+        input.destroy();
+        if (!parser.destroyed) parser.destroy();
       }
     },
   };
+}
+
+function fromWkt(text: string | undefined): Geometry | null {
+  if (!text) return null;
+  try {
+    return wkx.Geometry.parse(text).toGeoJSON() as Geometry;
+  } catch {
+    return null;
+  }
 }
 
 function num(v: string | undefined): number {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import wkx from 'wkx';
 import type { Geometry } from 'geojson';
 import { InputError } from '../errors.ts';
-import { crsFromPrj } from '../crs.ts';
+import { crsFromPrj, PrjError } from '../crs.ts';
 import type { SourceReader } from './types.ts';
 
 interface FeatureTable {
@@ -51,7 +51,15 @@ export async function openGeoPackage(path: string, opts: { sourceLayer?: string 
     | undefined;
   let srid: number | undefined;
   if (srs && /^epsg$/i.test(srs.organization) && srs.organization_coordsys_id > 0) srid = srs.organization_coordsys_id;
-  else if (srs && srs.definition && srs.definition !== 'undefined') srid = crsFromPrj(srs.definition);
+  else if (srs && srs.definition && srs.definition !== 'undefined') {
+    try {
+      srid = crsFromPrj(srs.definition);
+    } catch (e) {
+      db.close();
+      if (e instanceof PrjError) throw new InputError(`SRS of layer ${t.table_name}: ${e.message}`, file);
+      throw e;
+    }
+  }
   const pk = (db.prepare(`SELECT name FROM pragma_table_info(?) WHERE pk = 1`).get(t.table_name) as { name: string } | undefined)?.name;
   const count = (db.prepare(`SELECT count(*) AS n FROM "${t.table_name.replace(/"/g, '""')}"`).get() as { n: number }).n;
   return {
@@ -74,10 +82,13 @@ export async function openGeoPackage(path: string, opts: { sourceLayer?: string 
             bad = (e as Error).message;
           }
           if (bad) props.__geometry_error = bad;
-          yield { record, id: pk ? (row[pk] as number) : undefined, properties: props, geometry };
+          // the table's fid stays a column among the others: the source id is chosen the same way for every
+          // reader (a `source_id` column first, etl/source-id.ts), never the fid, which a re-export renumbers
+          yield { record, properties: props, geometry };
         }
-      } finally {
-        db.close();
+      } catch (e) {
+        if (db.open) db.close();
+        throw e;
       }
     },
     async close() {

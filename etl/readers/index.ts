@@ -4,6 +4,7 @@ import { openGeoJson } from './geojson.ts';
 import { openShapefile } from './shapefile.ts';
 import { openGeoPackage } from './geopackage.ts';
 import { openCsv } from './csv.ts';
+import { openFlatGeobuf } from './flatgeobuf.ts';
 import { unpackZip } from './zip.ts';
 import { openVfr } from './vfr.ts';
 import { openRuianAddressCsv, isRuianAddressCsv } from './ruian-csv.ts';
@@ -43,5 +44,6 @@ export async function openSource(path: string, opts: OpenOptions = {}): Promise<
   if (ext === '.xml') return openVfr(path, opts);
   if ((ext === '.csv' || ext === '.txt') && (await isRuianAddressCsv(path))) return openRuianAddressCsv(path, opts);
   if (ext === '.csv' || ext === '.txt') return openCsv(path, opts);
-  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON, Shapefile, zipped Shapefile, GeoPackage, CSV or RÚIAN VFR XML expected)`, basename(path));
+  if (ext === '.fgb') return openFlatGeobuf(path);
+  throw new InputError(`unsupported file type "${ext || '(none)'}" (GeoJSON, Shapefile, zipped Shapefile, GeoPackage, FlatGeobuf, CSV or RÚIAN VFR XML expected)`, basename(path));
 }

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DamagedError, openDbf, readShapes } from './shp-parse.ts';
 import { InputError } from '../errors.ts';
-import { crsFromPrj } from '../crs.ts';
+import { crsFromPrj, PrjError } from '../crs.ts';
 import type { SourceReader, SourceRecord } from './types.ts';
 
 /**
@@ -18,7 +18,13 @@ export async function openShapefile(path: string, opts: { encoding?: string } = 
   const dbfPath = dbf;
   if (statSync(path).size < 100) throw new InputError('the .shp file is shorter than its 100-byte header (truncated)', file);
   const prj = sidecar('.prj');
-  const srid = prj ? crsFromPrj(readFileSync(prj, 'utf8')) : undefined;
+  let srid: number | undefined;
+  try {
+    srid = prj ? crsFromPrj(readFileSync(prj, 'utf8')) : undefined;
+  } catch (e) {
+    if (e instanceof PrjError) throw new InputError(`${basename(prj!)}: ${e.message}`, file);
+    throw e;
+  }
   if (prj && srid === undefined) throw new InputError(`unknown CRS in ${basename(prj)}`, file);
   const cpg = sidecar('.cpg');
   const encoding = normalizeEncoding(opts.encoding ?? (cpg ? readFileSync(cpg, 'utf8').trim() : 'windows-1250'));

@@ -59,6 +59,9 @@ export async function runSource(db: Kysely<any>, source: SourceConfig, opts: { f
       srid,
       encoding: source.encoding,
       mapping: source.mapping ? loadMapping(resolveRepoPath(source.mapping)) : undefined,
+      idField: source.idField,
+      allowWithdraw: source.allowWithdraw,
+      editPolicy: source.editPolicy,
       trigger: `schedule:${source.name}`,
     });
     await sql`UPDATE etl_source_state SET running_by = NULL, running_since = NULL, last_success_at = now(), last_run_id = ${report.runId},

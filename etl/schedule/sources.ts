@@ -25,6 +25,12 @@ export interface SourceConfig {
   expectedPeriodHours: number;
   /** download limit for URLs, bytes (default 512 MiB) */
   maxBytes?: number;
+  /** column holding the stable source id (else the mapping's, else detected) */
+  idField?: string;
+  /** this source may withdraw more than 20 % of the layer in one run */
+  allowWithdraw?: boolean;
+  /** features staff edited that this source would change: edits-win (default), source-wins or hold */
+  editPolicy?: 'edits-win' | 'source-wins' | 'hold';
 }
 
 export function sourcesFile(): string {
@@ -56,6 +62,8 @@ export function loadSources(file = sourcesFile()): SourceConfig[] {
       throw new InputError(`invalid cron expression "${s.cron}": ${(e as Error).message}`, where);
     }
     if (!(s.expectedPeriodHours > 0)) throw new InputError('expectedPeriodHours must be positive', where);
+    if (s.editPolicy !== undefined && !['edits-win', 'source-wins', 'hold'].includes(s.editPolicy))
+      throw new InputError('editPolicy must be edits-win, source-wins or hold', where);
   }
   return list;
 }

@@ -89,6 +89,8 @@ describe.each(testBackends())('ETL formats, land-use plans, schedules and their 
       path: join(fixtures, 'gpkg/brno_air_quality_stations.gpkg'),
       layerId: 'detska-hriste',
       mapping: { layer: 'detska-hriste', idField: 'code', fields: { nazev: 'name' } },
+      // Brno's stations replace the three generated samples (issue 13.2: a withdrawal the operator states)
+      allowWithdraw: true,
     });
     expect(brno).toMatchObject({ read: 10, inserted: 10, rejected: 0 });
     expect(brno.warnings.join()).toMatch(/outside/);
@@ -100,7 +102,8 @@ describe.each(testBackends())('ETL formats, land-use plans, schedules and their 
     // RÚIAN streets repeat `Kod` per segment: the GeoPackage fid is the stable id
     const streets: FieldMapping = { layer: 'kabelove-vedeni-vo', fields: { oznaceni: 'Nazev' }, constants: { ulozeni: 'zem' } };
     expect(await importFile(db(), { path: gpkg, layerId: 'kabelove-vedeni-vo', mapping: streets }).catch((e: Error) => e.message)).toMatch(/11 layers .*budovy.*ulice.*--source-layer/);
-    const r = await importFile(db(), { path: gpkg, layerId: 'kabelove-vedeni-vo', mapping: streets, sourceLayer: 'ulice' });
+    // the streets replace the three generated samples: a withdrawal the operator states (issue 13.2)
+    const r = await importFile(db(), { path: gpkg, layerId: 'kabelove-vedeni-vo', mapping: streets, sourceLayer: 'ulice', allowWithdraw: true });
     expect(r).toMatchObject({ read: 64, inserted: 64, rejected: 0 });
     // RÚIAN streets are stored in S-JTSK: transformed by PostGIS into Žižkov
     const s = (await sql<{ x: number; y: number; n: string }>`SELECT ST_X(ST_Centroid(ST_Collect(geom))) AS x, ST_Y(ST_Centroid(ST_Collect(geom))) AS y,
@@ -117,7 +120,7 @@ describe.each(testBackends())('ETL formats, land-use plans, schedules and their 
       ['.shp', '.shx', '.dbf', '.prj', '.cpg'].map((ext) => ({ name: `data/kontejnery${ext}`, data: readFileSync(shp.replace(/\.shp$/, ext)) })),
     );
     const mapping = loadMapping(join(mappings, 'praha-ipr-kontejnery-shp.json'));
-    const r = await importFile(db(), { path: zipPath, layerId: SITES, mapping });
+    const r = await importFile(db(), { path: zipPath, layerId: SITES, mapping, allowWithdraw: true });
     expect(r).toMatchObject({ read: 200, inserted: 200, rejected: 0 });
     const again = await importFile(db(), { path: zipPath, layerId: SITES, mapping });
     expect(again).toMatchObject({ inserted: 0, updated: 0, deleted: 0, unchanged: 200 });

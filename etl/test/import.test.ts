@@ -92,6 +92,8 @@ describe.each(testBackends())('ETL import on %s', (backend) => {
       path: join(dir, 'kontejnery.shp'),
       layerId: LAYER,
       mapping: loadMapping(join(mappings, 'praha-ipr-kontejnery-shp.json')),
+      // the Prague file replaces the synthetic Chomutov sites: a withdrawal the operator states (issue 13.2)
+      allowWithdraw: true,
     });
     expect(r).toMatchObject({ read: 200, inserted: 200, rejected: 0 });
     const row = (
@@ -151,7 +153,7 @@ describe.each(testBackends())('ETL import on %s', (backend) => {
     const one = JSON.parse(JSON.stringify(sampleFeatureCollection(layer, 4))) as { features: { geometry: unknown }[] };
     one.features = one.features.slice(3).map((f) => ({ ...f, geometry: null }));
     writeFileSync(join(dir, 'one-bad.geojson'), JSON.stringify(one));
-    const r = await importFile(database.db, { path: join(dir, 'one-bad.geojson'), layerId: layer.id });
+    const r = await importFile(database.db, { path: join(dir, 'one-bad.geojson'), layerId: layer.id, allowWithdraw: true });
     expect(r).toMatchObject({ read: 1, rejected: 1, inserted: 0, deleted: 3 });
     expect(await count(table)).toBe(0);
   });

@@ -231,7 +231,9 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export row sources on PostgreSQ
     const layer = LAYERS[1]!;
     for (let i = 0; i < 6; i++) {
       for await (const rows of copy.rows(layer, {}, { wkb: true }, 10)) {
-        expect(rows).toHaveLength(10);
+        // at most 10: a batch also ends where a received network chunk ends (wider rows, fewer per chunk)
+        expect(rows.length).toBeGreaterThan(0);
+        expect(rows.length).toBeLessThanOrEqual(10);
         break;
       }
     }

@@ -48,7 +48,7 @@ describe.each(testBackends())('client address and sign-in limits on %s', (backen
     database = await openTestDatabase(backend);
     await createUser(database.db, 'vlastnik@chomutov.test', PASSWORD, { role: 'reader' });
     await createUser(database.db, 'druhy@chomutov.test', PASSWORD, { role: 'reader' });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     for (const s of servers) s.close();
     await database?.close();

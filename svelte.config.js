@@ -22,5 +22,30 @@ export default {
       serviceWorker: 'portal/src/service-worker',
     },
     alias: { $schemas: 'schemas' },
+    // Content-Security-Policy of every page (issue 14): scripts and styles only from our origin or
+    // with SvelteKit's per-response nonce (its bootstrap script); nothing else inline. maplibre's
+    // worker is a file of ours; blob: is allowed for workers and images explicitly because
+    // maplibre/deck.gl decode images and may start workers from blobs. style-src-attr admits style
+    // attributes only (legend swatch colours, the planner's swipe position): they cannot run code.
+    // portal/src/hooks.server.ts adds the origins of configured online basemaps at run time.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self'],
+        'style-src-attr': ['unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:'],
+        'font-src': ['self', 'data:'],
+        'connect-src': ['self'],
+        'worker-src': ['self', 'blob:'],
+        'child-src': ['self', 'blob:'],
+        'manifest-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none'],
+      },
+    },
   },
 };

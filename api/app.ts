@@ -18,6 +18,7 @@ import { createLogger, requestLogger } from './middleware/logging.ts';
 import { publicCors } from './middleware/cors.ts';
 import { resolveClient, TrustedProxies } from './middleware/client-address.ts';
 import { inputHygiene } from './middleware/input-hygiene.ts';
+import { securityHeadersMiddleware } from './middleware/security-headers.ts';
 import { rateLimit, RateLimiter, type RateLimitOptions } from './middleware/rate-limit.ts';
 import { tileFastPath, type FastHandler } from './tiles/fast-path.ts';
 import { DEFAULT_AUTH, type AuthConfig } from './auth/config.ts';
@@ -92,6 +93,7 @@ export function createApp(opts: AppOptions): Koa {
   const logger = opts.logger ?? createLogger();
   app.fastPath = tileFastPath({ produce: tileProducer(opts.database, tileCache), limiter, logger, trustedProxies: app.trustedProxies });
   app.use(requestLogger(logger));
+  app.use(securityHeadersMiddleware);
   app.use(publicCors());
   // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here
   app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));

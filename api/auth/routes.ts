@@ -132,6 +132,7 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     await rememberClient(db, user.id, ctx.ip);
     if (ctx.state.sessionToken) await deleteSession(db, ctx.state.sessionToken as string);
     const csrfToken = await startSession(ctx, db, cfg, user.id);
+    ctx.set('Cache-Control', 'no-store');
     ctx.body = { user: publicUser(user), csrfToken };
   });
 

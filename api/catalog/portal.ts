@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { LayerSchema, Localized } from '../../schemas/index.ts';
 import { datasetKeywords, datasetMetadata, EU_THEME_LABELS, FREQUENCY_LABELS } from '../../data-catalog/metadata.ts';
@@ -23,10 +24,16 @@ export interface PortalDataset {
   hvd: Localized | null;
   source?: Localized;
   downloads: { format: string; label: string; mediaType: string; url: string; bytes?: number; sha256?: string }[];
+  /** `source`: for signed-in staff the path or URL the run read; for the public only its name (no server paths) */
   lastImport?: { runId: number; source: string; finishedAt: string; read: number; inserted: number; updated: number; deleted: number; rejected: number; warnings: number };
   /** null: the declared frequency has no deadline (irregular) */
   stale: boolean | null;
   catalogIri: string;
+}
+
+/** What the public sees of a run's source: a URL as it is, a file by its name only (server paths stay inside). */
+export function sourceName(source: string): string {
+  return /^https?:\/\//i.test(source) ? source : basename(source.replace(/\\/g, '/'));
 }
 
 export function isStale(frequency: string, lastUpdate: Date, now = new Date()): boolean | null {
@@ -39,7 +46,7 @@ export async function portalDataset(
   db: Kysely<any>,
   cache: DownloadCache,
   layer: LayerSchema,
-  opts: { apiBase: string; catalogIri: string; names: Map<number, string>; generate: boolean; municipality?: number },
+  opts: { apiBase: string; catalogIri: string; names: Map<number, string>; generate: boolean; municipality?: number; staff?: boolean },
 ): Promise<PortalDataset> {
   const facts: LayerFacts = await layerFacts(db, layer);
   const meta = datasetMetadata(layer);
@@ -65,7 +72,7 @@ export async function portalDataset(
     hvd: meta.hvd ? HVD_CATEGORIES[meta.hvd].label : null,
     source: layer.source,
     downloads,
-    lastImport: last && { runId: last.id, source: last.source, finishedAt: last.finishedAt.toISOString(), read: last.read, inserted: last.inserted, updated: last.updated, deleted: last.deleted, rejected: last.rejected, warnings: last.warnings },
+    lastImport: last && { runId: last.id, source: opts.staff ? last.source : sourceName(last.source), finishedAt: last.finishedAt.toISOString(), read: last.read, inserted: last.inserted, updated: last.updated, deleted: last.deleted, rejected: last.rejected, warnings: last.warnings },
     stale: isStale(meta.frequency, facts.modified),
     catalogIri: opts.catalogIri,
   };

@@ -59,6 +59,18 @@ export interface CatalogOptions {
   contactEmail: string;
 }
 
+/**
+ * Signed-in staff see where an import read its data (server paths); the public only the source's
+ * name. The answer then depends on the caller, so it must not be shared by caches.
+ */
+function staffView(ctx: Context): boolean {
+  ctx.vary('Cookie');
+  ctx.vary('Authorization');
+  if (ctx.state.principal === undefined) return false;
+  ctx.set('Cache-Control', 'private, no-store');
+  return true;
+}
+
 function layerOr404(id: string): LayerSchema {
   const layer = getLayer(id);
   if (!layer || layer.public === false) throw new NotFound(`dataset "${id.slice(0, 100)}" does not exist`);
@@ -128,8 +140,9 @@ export function catalogRoutes(opts: CatalogOptions): Router {
   router.get('/api/catalog/portal.json', async (ctx: Context) => {
     const names = await municipalityNames(db);
     const datasets = [];
+    const staff = staffView(ctx);
     for (const layer of publicLayers())
-      datasets.push(await portalDataset(db, opts.cache, layer, { apiBase: apiBase(ctx), catalogIri: datasetIri(cctx, layer.id), names, generate: false }));
+      datasets.push(await portalDataset(db, opts.cache, layer, { apiBase: apiBase(ctx), catalogIri: datasetIri(cctx, layer.id), names, generate: false, staff }));
     ctx.body = { datasets };
   });
 
@@ -144,6 +157,7 @@ export function catalogRoutes(opts: CatalogOptions): Router {
       names,
       generate: true,
       municipality,
+      staff: staffView(ctx),
     });
   });
   return router;

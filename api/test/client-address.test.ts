@@ -48,7 +48,7 @@ describe.each(testBackends())('client address and sign-in limits on %s', (backen
     database = await openTestDatabase(backend);
     await createUser(database.db, 'vlastnik@chomutov.test', PASSWORD, { role: 'reader' });
     await createUser(database.db, 'druhy@chomutov.test', PASSWORD, { role: 'reader' });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     for (const s of servers) s.close();
     await database?.close();
@@ -85,6 +85,12 @@ describe.each(testBackends())('client address and sign-in limits on %s', (backen
     const trusting = await listen({ trustedProxies: parseTrustProxy('127.0.0.0/8') });
     const proxied = (await request(trusting).get('/api').set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'geoportal.chomutov.test').expect(200)).body.links as { href: string }[];
     for (const l of proxied) expect(l.href).toMatch(/^https:\/\/geoportal\.chomutov\.test\/api/);
+    // HSTS only when the request really came over https (here: said so by the trusted proxy)
+    const viaHttps = await request(trusting).get('/api/conformance').set('X-Forwarded-Proto', 'https').expect(200);
+    expect(viaHttps.headers['strict-transport-security']).toMatch(/max-age=\d{7,}/);
+    const forgedHttps = await request(untrusting).get('/api/conformance').set('X-Forwarded-Proto', 'https').expect(200);
+    expect(forgedHttps.headers['strict-transport-security']).toBeUndefined();
+    expect(forgedHttps.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('grants no rate-limit exemption for a forwarded loopback address', async () => {

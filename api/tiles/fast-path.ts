@@ -9,6 +9,7 @@ import { EXPOSED_HEADERS } from '../middleware/cors.ts';
 import { TooManyRequests, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
 import { DatabaseUnavailable, isDatabaseDown, problemBody } from '../problem.ts';
 import { resolveClient, type TrustedProxies } from '../middleware/client-address.ts';
+import { securityHeaders } from '../middleware/security-headers.ts';
 import { codingEtag, parseTile, resolveLayers, TILE_CONTENT_TYPE, tileCacheControl, type TileProducer } from './routes.ts';
 import type { TileCoord } from './tile-query.ts';
 
@@ -110,6 +111,10 @@ async function answer(o: TileFastPathOptions, req: IncomingMessage, res: ServerR
 
 /** CORS (as @koa/cors sends it for any origin), Vary and the rate-limit headers */
 function writeCommon(req: IncomingMessage, res: ServerResponse, rate: RateDecision | undefined, vary: string): void {
+  // the same headers api/middleware/security-headers.ts puts on what Koa answers; X-Forwarded-Proto
+  // is still present only when a trusted proxy sent it (api/middleware/client-address.ts)
+  const https = (req.socket as { encrypted?: boolean }).encrypted === true || /^https\b/i.test(String(req.headers['x-forwarded-proto'] ?? ''));
+  for (const [k, v] of Object.entries(securityHeaders(req.url!.split('?', 1)[0]!, https))) res.setHeader(k, v);
   if (req.headers.origin) {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', EXPOSE);

@@ -17,6 +17,8 @@ describe.each(testBackends())('passwords, sessions and tokens on %s', (backend) 
   async function login(email: string, password: string) {
     const agent = request.agent(server);
     const res = await agent.post('/api/auth/login').send({ email, password }).expect(200);
+    // the answer carries the CSRF token: no cache may keep it
+    expect(res.headers['cache-control']).toBe('no-store');
     return { agent, csrf: res.body.csrfToken as string };
   }
   async function newToken(s: Awaited<ReturnType<typeof login>>): Promise<string> {
@@ -28,7 +30,7 @@ describe.each(testBackends())('passwords, sessions and tokens on %s', (backend) 
     database = await openTestDatabase(backend);
     await createUser(database.db, 'admin@chomutov.test', ADMIN_PASSWORD, { role: 'admin' });
     server = createApp({ database, auth: { ...DEFAULT_AUTH, loginRateLimit: 1000 } }).listen(0);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     server?.close();
     await database?.close();

@@ -1,5 +1,6 @@
-import { layers, type Attribute, type LayerSchema, type Theme } from '$schemas/index.ts';
+import type { Attribute, LayerSchema, Theme } from '$schemas/index.ts';
 import { formatDate, formatNumber, loc, t, type Lang } from '$lib/i18n.ts';
+import { publicLayers } from './public-layers.ts';
 
 /** Property that carries a pasport feature's municipality in the API and tiles. */
 export const MUNICIPALITY_PROPERTY = 'obec_kod';
@@ -66,6 +67,6 @@ export function featureTitle(layer: LayerSchema, props: Record<string, unknown>,
 const THEME_ORDER: Theme[] = ['public-information', 'sensors', 'waste', 'greenery', 'infrastructure', 'landuse', 'boundaries'];
 
 /** Layers grouped by theme, in a fixed theme order; within a theme the top-drawn layer first. */
-export function layersByTheme(list: readonly LayerSchema[] = layers): { theme: Theme; layers: LayerSchema[] }[] {
+export function layersByTheme(list: readonly LayerSchema[] = publicLayers): { theme: Theme; layers: LayerSchema[] }[] {
   return THEME_ORDER.map((theme) => ({ theme, layers: [...list].reverse().filter((l) => l.theme === theme) })).filter((g) => g.layers.length > 0);
 }

@@ -1,5 +1,6 @@
 import type { StyleSpecification, LayerSpecification, ExpressionSpecification, FilterSpecification } from 'maplibre-gl';
-import { layers, type LayerSchema } from '$schemas/index.ts';
+import type { LayerSchema } from '$schemas/index.ts';
+import { publicLayers } from './public-layers.ts';
 
 /** Map layer ids drawn for a schema layer; the first one is the one users identify features on. */
 export function mapLayerIds(layer: LayerSchema): string[] {
@@ -117,7 +118,8 @@ const COMBINED_GROUP = 20;
  */
 export function buildStyle(origin: string, opts: { today?: string; only?: readonly LayerSchema[]; combined?: boolean } = {}): StyleSpecification {
   const today = opts.today ?? todayIso();
-  const list = opts.only ?? layers;
+  // public pages draw public layers only; a caller that may see more (the editor) passes `only`
+  const list = opts.only ?? publicLayers;
   const sources: StyleSpecification['sources'] = {};
   for (const l of list)
     sources[l.id] = { type: 'vector', tiles: [`${origin}/api/tiles/${l.id}/{z}/{x}/{y}.mvt`], minzoom: l.minZoom, maxzoom: Math.min(l.maxZoom, 16), attribution: '© Statutární město Chomutov' };

@@ -117,6 +117,8 @@ export interface LayerSchema {
    * Items support `datetime` on them; the map shows only features valid now.
    */
   temporal?: { start: string; end?: string };
+  /** the title attribute gets a trigram index (type-ahead search over many features: addresses) */
+  searchIndex?: boolean;
   /** layers not published openly (readers need an account); default public */
   public?: boolean;
 }

@@ -13,6 +13,7 @@ export const adresniMista: LayerSchema = {
   keywords: { cs: ['adresy', 'adresní místa', 'RÚIAN'], en: ['addresses', 'address points', 'RÚIAN'] },
   geometryType: 'Point',
   perMunicipality: true,
+  searchIndex: true,
   attributes: [
     { name: 'kod', type: 'integer', label: { cs: 'Kód adresního místa', en: 'Address point code' }, required: true, min: 1 },
     { name: 'adresa', type: 'text', label: { cs: 'Adresa', en: 'Address' }, required: true, maxLength: 300, isTitle: true },

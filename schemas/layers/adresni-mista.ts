@@ -41,8 +41,8 @@ export const adresniMista: LayerSchema = {
     { name: 'stavebni_objekt_kod', type: 'integer', label: { cs: 'Kód stavebního objektu', en: 'Building code' }, min: 1 },
     { name: 'plati_od', type: 'date', label: { cs: 'Platí od', en: 'Valid from' } },
   ],
-  // house numbers belong to street zoom, as on every Czech map
-  minZoom: 17,
+  // tiles from 16 (the deepest tile zoom the map requests); the basemap draws house numbers from 17
+  minZoom: 16,
   maxZoom: 22,
   style: { color: '#6f6a64', radius: 1.5, labelBy: 'cislo' },
   source: RUIAN_SOURCE,

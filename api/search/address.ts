@@ -94,7 +94,7 @@ function hit(r: AddressRow, rank: number): SearchHit {
 
 /**
  * The search box: a municipality named exactly as typed first ("Chomutov" means the town), then
- * addresses, then feature names (streets, pasport features), as Czech map portals order them.
+ * addresses, then feature names (streets, pasport features), then addresses guessed despite a typo.
  */
 export async function searchWithAddresses(db: Kysely<any>, q: string, limit: number, only?: string[]): Promise<SearchHit[]> {
   const searchable = layers.filter((l) => l.public !== false && titleAttribute(l)).map((l) => l.id);
@@ -102,5 +102,8 @@ export async function searchWithAddresses(db: Kysely<any>, q: string, limit: num
   const addresses = !only || only.includes(ADDRESS_LAYER_ID) ? await searchAddresses(db, q, limit) : [];
   const rest = others.length > 0 ? await search(db, q, limit, others) : [];
   const top = rest.filter((h) => h.layer === MUNICIPALITY_LAYER_ID && h.rank === 0);
-  return [...top, ...addresses, ...rest.filter((h) => !top.includes(h))].slice(0, limit);
+  // addresses found only by similarity (rank 3) are guesses: after every real match ("jirk" is Jirkov, not Jiráskova)
+  const matched = addresses.filter((h) => h.rank < 3);
+  const guessed = addresses.filter((h) => h.rank === 3);
+  return [...top, ...matched, ...rest.filter((h) => !top.includes(h)), ...guessed].slice(0, limit);
 }

@@ -59,6 +59,14 @@ describe.each(testBackends())('address search on %s', (backend) => {
     expect((await hits('Palakého 5'))[0]!.title).toMatch(/^Palackého \d+\/5, Chomutov$/);
   });
 
+  it('puts guessed (typo-tolerant) addresses after real matches: "jirk" is Jirkov, not Jiráskova', async () => {
+    const h = await hits('jirk');
+    expect(h[0]).toMatchObject({ layer: 'obce', title: 'Jirkov', rank: 1 });
+    const guessed = h.findIndex((x) => x.layer === 'adresni-mista');
+    expect(guessed).toBeGreaterThan(0);
+    expect(h.slice(guessed).every((x) => x.layer === 'adresni-mista' && x.rank === 3)).toBe(true);
+  });
+
   it('gives the nearest address to a point, 404 problem when none is near, 400 on bad coordinates', async () => {
     const [husova] = await hits('Husova 1234/12');
     const [lon, lat] = husova!.point;

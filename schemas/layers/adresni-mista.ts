@@ -36,7 +36,6 @@ export const adresniMista: LayerSchema = {
     { name: 'cast_obce', type: 'text', label: { cs: 'Část obce', en: 'Part of municipality' }, maxLength: 100 },
     { name: 'cast_obce_kod', type: 'integer', label: { cs: 'Kód části obce', en: 'Part of municipality code' }, min: 1 },
     { name: 'obec', type: 'text', label: { cs: 'Obec', en: 'Municipality' }, maxLength: 100 },
-    { name: 'obec_kod', type: 'integer', label: { cs: 'Kód obce', en: 'Municipality code' }, min: 500000, max: 999999 },
     { name: 'psc', type: 'text', label: { cs: 'PSČ', en: 'Postcode' }, maxLength: 5 },
     { name: 'stavebni_objekt_kod', type: 'integer', label: { cs: 'Kód stavebního objektu', en: 'Building code' }, min: 1 },
     { name: 'plati_od', type: 'date', label: { cs: 'Platí od', en: 'Valid from' } },

@@ -26,7 +26,7 @@ export interface CliIo {
 
 const USAGE = `Použití / usage:
   npm run etl -- import <soubor> --layer <id> [--municipality <kód RÚIAN>] [--srs EPSG:5514] [--encoding cp1250]
-                 [--mapping <mapping.json>] [--source-layer <vrstva v GPKG/zip>] [--invalid-geometry repair|reject] [--dry-run]
+                 [--mapping <mapping.json>] [--source-layer <vrstva v GPKG/zip, typ prvku VFR>] [--invalid-geometry repair|reject] [--dry-run]
                  [--id-field <sloupec s id>] [--allow-withdraw] [--on-conflict edits-win|source-wins|hold]
   npm run etl -- import-plan <složka s plan.json a SHP JSÚPD> [--dry-run]
   npm run etl -- runs [--layer <id>]
@@ -37,7 +37,8 @@ const USAGE = `Použití / usage:
   npm run etl -- seed
   npm run etl -- layers
 ${DTM_USAGE}
-Soubory / files: .shp (+.dbf .prj .cpg), .zip (zabalený SHP), .gpkg, .geojson/.json, .csv (sloupce se souřadnicemi)`;
+Soubory / files: .shp (+.dbf .prj .cpg), .zip (zabalený SHP), .gpkg, .geojson/.json, .csv (sloupce se souřadnicemi),
+  RÚIAN: *_UKSH.xml[.zip] (VFR, --source-layer AdresniMista|Ulice|StavebniObjekty|CastiObci|Parcely), *_ADR.csv[.zip]`;
 
 /** The ETL command line; runs in its own process or, on the embedded database, inside the running server. */
 export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Promise<number> {

@@ -43,6 +43,7 @@ export function layerDdl(layer: LayerSchema): string[] {
     ...layer.attributes.map((a) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${a.name} ${sqlType(a.type)}`),
     spatialIndexDdl(layer),
     `CREATE INDEX IF NOT EXISTS ${t}_municipality_idx ON ${t} (municipality_code)`,
+    ...searchIndexDdl(layer),
     ...historyDdl(layer),
   ];
 }
@@ -51,6 +52,14 @@ export function layerDdl(layer: LayerSchema): string[] {
 export function spatialIndexDdl(layer: LayerSchema): string {
   const t = tableName(layer);
   return `CREATE INDEX IF NOT EXISTS ${t}_geom_idx ON ${t} USING gist (geom)`;
+}
+
+/** Trigram index over the normalised title (pg_trgm, migration 0020), for layers that ask for one. */
+function searchIndexDdl(layer: LayerSchema): string[] {
+  const title = layer.attributes.find((a) => a.isTitle);
+  if (!layer.searchIndex || !title) return [];
+  const t = tableName(layer);
+  return [`CREATE INDEX IF NOT EXISTS ${t}_search_idx ON ${t} USING gin (geoportal_search_key(${title.name}) gin_trgm_ops)`];
 }
 
 /**

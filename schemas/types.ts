@@ -119,6 +119,8 @@ export interface LayerSchema {
    * Items support `datetime` on them; the map shows only features valid now.
    */
   temporal?: { start: string; end?: string };
+  /** the title attribute gets a trigram index (type-ahead search over many features: addresses) */
+  searchIndex?: boolean;
   /** layers not published openly (readers need an account); default public */
   public?: boolean;
   /** JVF DTM object type and attribute/code mappings (schemas/dtm.ts); layers without one are not delivered to the DTM */

@@ -148,10 +148,12 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
 async function openPglite(opts: OpenOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { postgis } = await import('@electric-sql/pglite-postgis');
+  // trigram indexes of the address search (migration 0020)
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const dataDir = opts.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, {
-    extensions: { postgis },
+    extensions: { postgis, pg_trgm },
     parsers: { [INT8]: (v: string) => Number(v) },
   });
   await client.exec('CREATE EXTENSION IF NOT EXISTS postgis');

@@ -2,9 +2,10 @@ import type { Context } from 'koa';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { getLayer, layers, MUNICIPALITY_LAYER_ID, tableName, titleAttribute, type LayerSchema } from '../../schemas/index.ts';
 import type { Database } from '../../sql/connection.ts';
-import { BadParameter } from '../problem.ts';
+import { BadParameter, NotFound } from '../problem.ts';
 import { DocumentedRouter, problemResponse } from '../openapi/registry.ts';
 import { single } from '../features/params.ts';
+import { nearestAddress, searchWithAddresses } from './address.ts';
 
 export interface SearchHit {
   layer: string;
@@ -74,13 +75,20 @@ export async function search(db: Kysely<any>, q: string, limit: number, only?: s
 
 const round = (v: number) => Math.round(v * 1e7) / 1e7;
 
+function coordinate(qs: Record<string, string | string[] | undefined>, name: 'lon' | 'lat', max: number): number {
+  const raw = single(qs, name);
+  const v = raw !== undefined && /^-?\d{1,3}(\.\d{1,12})?$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isFinite(v) || Math.abs(v) > max) throw new BadParameter(name, `${name} must be a number between -${max} and ${max}`);
+  return v;
+}
+
 export function searchApi(database: Database): DocumentedRouter {
   const api = new DocumentedRouter();
   api.get(
     {
       path: '/search',
       operationId: 'search',
-      summary: 'Search feature names and municipalities (case- and accent-insensitive, ranked)',
+      summary: 'Search addresses, municipalities and feature names (case- and accent-insensitive, typo-tolerant for addresses, ranked)',
       tags: ['Search'],
       parameters: [
         { name: 'q', in: 'query', required: true, description: 'Text to find (2–100 characters)', schema: { type: 'string', minLength: 2, maxLength: 100 } },
@@ -99,9 +107,39 @@ export function searchApi(database: Database): DocumentedRouter {
       const coll = single(qs, 'collections');
       const only = coll?.split(',').map((s) => s.trim()).filter(Boolean);
       for (const id of only ?? []) if (!getLayer(id)) throw new BadParameter('collections', `unknown collection "${id.slice(0, 60)}"`);
-      const hits = await search(database.db, q, Number(rawLimit), only);
+      const hits = await searchWithAddresses(database.db, q, Number(rawLimit), only);
       ctx.set('Cache-Control', 'public, max-age=60');
       ctx.body = { query: q, hits };
+    },
+  );
+  api.get(
+    {
+      path: '/search/reverse',
+      operationId: 'searchReverse',
+      summary: 'The address nearest to a point (RÚIAN address points)',
+      tags: ['Search'],
+      parameters: [
+        { name: 'lon', in: 'query', required: true, description: 'Longitude (WGS 84)', schema: { type: 'number', minimum: -180, maximum: 180 } },
+        { name: 'lat', in: 'query', required: true, description: 'Latitude (WGS 84)', schema: { type: 'number', minimum: -90, maximum: 90 } },
+        { name: 'maxDistance', in: 'query', description: 'Farthest address to give, metres (1–5000)', schema: { type: 'number', minimum: 1, maximum: 5000, default: 500 } },
+      ],
+      responses: {
+        '200': { description: 'The nearest address with its distance in metres', content: { 'application/json': {} } },
+        '400': problemResponse('Invalid parameter'),
+        '404': problemResponse('No address within maxDistance'),
+      },
+    },
+    async (ctx: Context) => {
+      const qs = ctx.query as Record<string, string | string[] | undefined>;
+      const lon = coordinate(qs, 'lon', 180);
+      const lat = coordinate(qs, 'lat', 90);
+      const rawMax = single(qs, 'maxDistance') ?? '500';
+      const maxDistance = Number(rawMax);
+      if (!/^\d+(\.\d+)?$/.test(rawMax) || maxDistance < 1 || maxDistance > 5000) throw new BadParameter('maxDistance', 'maxDistance must be a number of metres between 1 and 5000');
+      const hit = await nearestAddress(database.db, lon, lat, maxDistance);
+      if (!hit) throw new NotFound(`no address within ${maxDistance} m of ${lon}, ${lat}`);
+      ctx.set('Cache-Control', 'public, max-age=60');
+      ctx.body = { query: { lon, lat }, hit };
     },
   );
   return api;

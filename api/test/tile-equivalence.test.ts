@@ -29,6 +29,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('tile encoders are equivalent', ()
     // around seed site 546062-0001 (Pesvice)
     { layers: ['stanoviste-trideneho-odpadu'], tile: tileFor(13.4916448, 50.4674691, 16) },
     { layers: ['stanoviste-trideneho-odpadu'], tile: tileFor(13.41, 50.46, 12) },
+    // the RÚIAN basemap of the synthetic Chomutov sample: building polygons, street lines, house-number points
+    { layers: ['stavebni-objekty', 'ulice', 'casti-obci', 'adresni-mista'], tile: tileFor(13.4178, 50.4605, 16) },
   ];
 
   it.each(cases)('$layers at $tile.z/$tile.x/$tile.y', async ({ layers, tile }) => {

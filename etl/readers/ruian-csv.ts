@@ -25,7 +25,6 @@ export async function openRuianAddressCsv(path: string, opts: { encoding?: strin
         const cislo = intOrNull(p['Číslo domovní']);
         const base = {
           kod: kod ?? 0,
-          obec_kod: intOrNull(p['Kód obce']),
           obec: textOrNull(p['Název obce']),
           cast_obce_kod: intOrNull(p['Kód části obce']),
           cast_obce: textOrNull(p['Název části obce']),

@@ -162,7 +162,6 @@ const CONVERTERS: Record<VfrCollection, Convert> = {
     const g = geometryOf(el, ['AdresniBod', 'DefinicniBod']);
     const base = {
       kod: kod ?? 0,
-      obec_kod: obecKod,
       obec: obecKod !== null ? (l.obce.get(obecKod) ?? null) : null,
       cast_obce_kod: castKod,
       cast_obce: cast?.nazev ?? null,
@@ -184,7 +183,7 @@ const CONVERTERS: Record<VfrCollection, Convert> = {
     const kod = intOrNull(child(el, 'Kod'));
     return {
       id: kod ?? undefined,
-      properties: { kod, nazev: textOrNull(child(el, 'Nazev')), obec_kod: intOrNull(child(el, 'Obec', 'Kod')), plati_od: date(child(el, 'PlatiOd')) },
+      properties: { kod, nazev: textOrNull(child(el, 'Nazev')), plati_od: date(child(el, 'PlatiOd')) },
       ...geometryOf(el, ['DefinicniCara']),
     };
   },
@@ -210,7 +209,7 @@ const CONVERTERS: Record<VfrCollection, Convert> = {
     const kod = intOrNull(child(el, 'Kod'));
     return {
       id: kod ?? undefined,
-      properties: { kod, nazev: textOrNull(child(el, 'Nazev')), obec_kod: intOrNull(child(el, 'Obec', 'Kod')), plati_od: date(child(el, 'PlatiOd')) },
+      properties: { kod, nazev: textOrNull(child(el, 'Nazev')), plati_od: date(child(el, 'PlatiOd')) },
       ...geometryOf(el, ['DefinicniBod']),
     };
   },

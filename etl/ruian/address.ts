@@ -4,7 +4,7 @@
  */
 export interface RuianAddress {
   kod: number;
-  obec_kod: number | null;
+  /** the municipality's code is not an attribute: the API gives every feature's municipality as `obec_kod` */
   obec: string | null;
   cast_obce_kod: number | null;
   cast_obce: string | null;

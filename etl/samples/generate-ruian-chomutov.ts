@@ -65,7 +65,8 @@ STREETS.forEach(([nazev, deg, perSide], i) => {
     ];
     const so: Building = { kod: soKod++, typ: evidencni ? 2 : 1, cp, ring, cast: CASTI[0]!.kod };
     buildings.push(so);
-    addresses.push({ kod: admKod++, so, ulice: { kod, nazev }, co, point: at(d + 8, side * 11) });
+    // a building with č. ev. has no orientation number here, as usual for garden houses
+    addresses.push({ kod: admKod++, so, ulice: { kod, nazev }, co: evidencni ? null : co, point: at(d + 8, side * 11) });
   }
 });
 // Horní Ves: a part without streets (addresses "Horní Ves 12, Chomutov")

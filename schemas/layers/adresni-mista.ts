@@ -13,6 +13,7 @@ export const adresniMista: LayerSchema = {
   keywords: { cs: ['adresy', 'adresní místa', 'RÚIAN'], en: ['addresses', 'address points', 'RÚIAN'] },
   geometryType: 'Point',
   perMunicipality: true,
+  searchIndex: true,
   attributes: [
     { name: 'kod', type: 'integer', label: { cs: 'Kód adresního místa', en: 'Address point code' }, required: true, min: 1 },
     { name: 'adresa', type: 'text', label: { cs: 'Adresa', en: 'Address' }, required: true, maxLength: 300, isTitle: true },
@@ -35,13 +36,12 @@ export const adresniMista: LayerSchema = {
     { name: 'cast_obce', type: 'text', label: { cs: 'Část obce', en: 'Part of municipality' }, maxLength: 100 },
     { name: 'cast_obce_kod', type: 'integer', label: { cs: 'Kód části obce', en: 'Part of municipality code' }, min: 1 },
     { name: 'obec', type: 'text', label: { cs: 'Obec', en: 'Municipality' }, maxLength: 100 },
-    { name: 'obec_kod', type: 'integer', label: { cs: 'Kód obce', en: 'Municipality code' }, min: 500000, max: 999999 },
     { name: 'psc', type: 'text', label: { cs: 'PSČ', en: 'Postcode' }, maxLength: 5 },
     { name: 'stavebni_objekt_kod', type: 'integer', label: { cs: 'Kód stavebního objektu', en: 'Building code' }, min: 1 },
     { name: 'plati_od', type: 'date', label: { cs: 'Platí od', en: 'Valid from' } },
   ],
-  // house numbers belong to street zoom, as on every Czech map
-  minZoom: 17,
+  // tiles from 16 (the deepest tile zoom the map requests); the basemap draws house numbers from 17
+  minZoom: 16,
   maxZoom: 22,
   style: { color: '#6f6a64', radius: 1.5, labelBy: 'cislo' },
   source: RUIAN_SOURCE,

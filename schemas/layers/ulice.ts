@@ -16,7 +16,6 @@ export const ulice: LayerSchema = {
   attributes: [
     { name: 'kod', type: 'integer', label: { cs: 'Kód ulice', en: 'Street code' }, required: true, min: 1 },
     { name: 'nazev', type: 'text', label: { cs: 'Název', en: 'Name' }, required: true, maxLength: 150, inTiles: true, isTitle: true },
-    { name: 'obec_kod', type: 'integer', label: { cs: 'Kód obce', en: 'Municipality code' }, min: 500000, max: 999999 },
     { name: 'plati_od', type: 'date', label: { cs: 'Platí od', en: 'Valid from' } },
   ],
   minZoom: 13,

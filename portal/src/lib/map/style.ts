@@ -1,9 +1,12 @@
 import type { StyleSpecification, LayerSpecification, ExpressionSpecification, FilterSpecification } from 'maplibre-gl';
 import type { LayerSchema } from '$schemas/index.ts';
 import { publicLayers } from './public-layers.ts';
+import { basemapLayerIds, basemapLayers, basemapOpacity } from './ruian-basemap.ts';
 
 /** Map layer ids drawn for a schema layer; the first one is the one users identify features on. */
 export function mapLayerIds(layer: LayerSchema): string[] {
+  const basemap = basemapLayerIds(layer);
+  if (basemap) return basemap;
   const g = layer.geometryType;
   if (g.endsWith('Polygon')) return [`${layer.id}-fill`, `${layer.id}-line`, ...(layer.style.labelBy ? [`${layer.id}-label`] : [])];
   if (g.endsWith('LineString')) return [`${layer.id}-line`];
@@ -42,9 +45,11 @@ export function todayIso(): string {
 
 /** Paint properties that carry a layer's opacity, with the schema's own value at opacity 1. */
 /** The paint properties the opacity slider sets (a union, so maplibre's setPaintProperty type-checks them). */
-type OpacityProperty = 'fill-opacity' | 'line-opacity' | 'text-opacity' | 'circle-opacity' | 'circle-stroke-opacity';
+export type OpacityProperty = 'fill-opacity' | 'line-opacity' | 'text-opacity' | 'circle-opacity' | 'circle-stroke-opacity';
 
 export function opacityPaint(layer: LayerSchema, opacity: number): { id: string; prop: OpacityProperty; value: number }[] {
+  const basemap = basemapOpacity(layer, opacity);
+  if (basemap) return basemap;
   const g = layer.geometryType;
   if (g.endsWith('Polygon'))
     return [
@@ -70,6 +75,8 @@ export function styleLayers(layer: LayerSchema, today: string, source: { id: str
 }
 
 function styleLayersOf(layer: LayerSchema, base: { source: string; 'source-layer'?: string; minzoom: number; filter?: FilterSpecification }): LayerSpecification[] {
+  const basemap = basemapLayers(layer, base);
+  if (basemap) return basemap;
   const g = layer.geometryType;
   if (g.endsWith('Polygon')) {
     const out: LayerSpecification[] = [

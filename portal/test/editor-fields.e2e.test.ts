@@ -121,9 +121,10 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
   const pageErrors: string[] = [];
   let inside: [number, number];
 
-  async function createFeature(layer: LayerSchema, at: [number, number]): Promise<number> {
+  async function createFeature(layer: LayerSchema, at: [number, number], extra: Record<string, unknown> = {}): Promise<number> {
     const properties: Record<string, unknown> = {};
     for (const a of layer.attributes.filter((x) => x.required)) properties[a.name] = valueOf(a, false);
+    Object.assign(properties, extra);
     const res = await fetch(`${base}/api/collections/${layer.id}/items`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/geo+json' },
@@ -230,6 +231,35 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
       } finally {
         await visitor.close();
       }
+    } finally {
+      await ctx.close();
+    }
+  }, 180_000);
+
+  it('360 px: finds the feature to edit by a word of its name and by its state, and opens it', async () => {
+    const layer = getLayer('stanoviste-trideneho-odpadu')!;
+    const stav = layer.attributes.find((a) => a.name === 'stav');
+    const broken = stav?.type === 'code' ? stav.codeList.at(-1)!.code : undefined;
+    const a = await createFeature(layer, [inside[0] - 0.002, inside[1]], { nazev: 'Stanoviště U Hledané lípy', ...(broken ? { stav: broken } : {}) });
+    await createFeature(layer, [inside[0] - 0.0025, inside[1]], { nazev: 'Stanoviště Jinde' });
+    const { ctx, page } = await newContext(360);
+    try {
+      await page.goto(`${base}/editor`);
+      await page.locator('#layer').selectOption(layer.id);
+      await page.getByText('Najít prvek').click();
+      await page.getByLabel('Hledat v názvu, čísle a dalších textech').fill('hledané');
+      await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+      await expect.poll(() => page.locator('.found button').allTextContents(), { timeout: 20_000 }).toEqual(['Stanoviště U Hledané lípy']);
+      if (broken) {
+        await page.getByLabel('Hledat v názvu, čísle a dalších textech').fill('');
+        await page.locator('#find-stav').selectOption(broken);
+        await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+        await expect.poll(() => page.locator('.found button').allTextContents(), { timeout: 20_000 }).toContain('Stanoviště U Hledané lípy');
+        expect(await page.locator('.found button').allTextContents()).not.toContain('Stanoviště Jinde');
+      }
+      await page.locator('.found button', { hasText: 'U Hledané lípy' }).click();
+      await page.getByRole('heading', { name: `Vybraný prvek č. ${a}` }).waitFor({ timeout: 30_000 });
+      expect(await seriousAxeViolations(page)).toEqual([]);
     } finally {
       await ctx.close();
     }

@@ -84,6 +84,13 @@ const STRINGS = {
   revoke: { cs: 'Zneplatnit', en: 'Revoke' },
   revoked: { cs: 'zneplatněn', en: 'revoked' },
   loading: { cs: 'Načítám…', en: 'Loading…' },
+  findTitle: { cs: 'Najít prvek', en: 'Find a feature' },
+  findText: { cs: 'Hledat v názvu, čísle a dalších textech', en: 'Search the name, number and other texts' },
+  any: { cs: '— vše —', en: '— any —' },
+  find: { cs: 'Hledat', en: 'Search' },
+  found: { cs: 'Nalezeno: {n}', en: 'Found: {n}' },
+  foundMore: { cs: '(zobrazeno prvních {n}, upřesněte hledání)', en: '(first {n} shown; narrow the search)' },
+  findFailed: { cs: 'Hledání selhalo: {detail}', en: 'The search failed: {detail}' },
 } as const;
 
 export type StringKey = keyof typeof STRINGS;

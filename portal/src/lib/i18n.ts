@@ -165,7 +165,11 @@ const STRINGS = {
   validFromTo: { cs: 'Platí od {0} do {1}', en: 'Valid from {0} until {1}' },
   validFrom: { cs: 'Platí od {0}', en: 'Valid from {0}' },
   notFound: { cs: 'Stránka nenalezena', en: 'Page not found' },
+  notFoundText: { cs: 'Tato adresa na geoportálu neexistuje. Možná byla stránka přesunuta nebo je v odkazu překlep.', en: 'This address does not exist on the geoportal. The page may have moved, or the link has a typo.' },
   error: { cs: 'Chyba', en: 'Error' },
+  errorText: { cs: 'Stránku se nepodařilo zobrazit. Zkuste to prosím znovu za chvíli.', en: 'The page could not be shown. Please try again in a moment.' },
+  editFeature: { cs: 'Upravit v editoru', en: 'Edit in the editor' },
+  backToMap: { cs: 'Zpět na mapu', en: 'Back to the map' },
 } satisfies Record<string, Localized>;
 
 export type StringKey = keyof typeof STRINGS;

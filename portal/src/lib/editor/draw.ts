@@ -58,3 +58,27 @@ export function forLayer(geometry: Geometry, layerType: string): Geometry {
   if (layerType === 'MultiPolygon' && geometry.type === 'Polygon') return { type: 'MultiPolygon', coordinates: [geometry.coordinates] };
   return geometry;
 }
+
+/** A comparable text of a geometry (type and coordinates), to tell whether the user moved or reshaped it. */
+export function geometryKey(geometry: Geometry): string {
+  return geometry.type === 'GeometryCollection' ? JSON.stringify(geometry.geometries) : JSON.stringify([geometry.type, geometry.coordinates]);
+}
+
+/** [[west, south], [east, north]] of a geometry, for fitting the map to it. */
+export function geometryBounds(geometry: Geometry): [[number, number], [number, number]] | null {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const walk = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number' && typeof c[1] === 'number') {
+      xs.push(c[0]);
+      ys.push(c[1]);
+    } else if (Array.isArray(c)) c.forEach(walk);
+  };
+  if (geometry.type === 'GeometryCollection') geometry.geometries.forEach((g) => walk('coordinates' in g ? g.coordinates : []));
+  else walk(geometry.coordinates);
+  if (xs.length === 0) return null;
+  return [
+    [Math.min(...xs), Math.min(...ys)],
+    [Math.max(...xs), Math.max(...ys)],
+  ];
+}

@@ -34,9 +34,16 @@ export function formFields(layer: LayerSchema, lang: Lang): FormField[] {
   });
 }
 
-/** Form state is strings (what inputs hold); `''` is "no value". */
-export function toForm(layer: LayerSchema, props: Record<string, unknown>): Record<string, string> {
-  const out: Record<string, string> = {};
+/**
+ * Form state: strings as the API values are written into the inputs; `''` is "no value". Svelte's
+ * `bind:value` on a number input writes a number back (or null when emptied), so a value read
+ * from the form may be a number or null too.
+ */
+export type FormValue = string | number | null | undefined;
+export type FormState = Record<string, FormValue>;
+
+export function toForm(layer: LayerSchema, props: Record<string, unknown>): FormState {
+  const out: FormState = {};
   for (const a of layer.attributes) {
     const v = props[a.name];
     out[a.name] = v === null || v === undefined ? '' : String(v);
@@ -45,10 +52,16 @@ export function toForm(layer: LayerSchema, props: Record<string, unknown>): Reco
 }
 
 /** Back to typed properties for the API (strict validation happens on the server and reports each field). */
-export function fromForm(layer: LayerSchema, form: Record<string, string>): Record<string, string | number | boolean | null> {
+export function fromForm(layer: LayerSchema, form: FormState): Record<string, string | number | boolean | null> {
   const out: Record<string, string | number | boolean | null> = {};
   for (const a of layer.attributes) {
-    const raw = (form[a.name] ?? '').trim();
+    const v = form[a.name];
+    if (typeof v === 'number') {
+      // a number input's value; NaN never reaches here (an unparsable input reads as null)
+      out[a.name] = v;
+      continue;
+    }
+    const raw = (v ?? '').trim();
     if (raw === '') {
       out[a.name] = null;
       continue;
@@ -57,7 +70,7 @@ export function fromForm(layer: LayerSchema, form: Record<string, string>): Reco
       const n = Number(raw.replace(',', '.'));
       out[a.name] = Number.isFinite(n) ? n : raw;
     } else if (a.type === 'boolean') out[a.name] = raw === 'true';
-    else out[a.name] = form[a.name] ?? '';
+    else out[a.name] = v ?? '';
   }
   return out;
 }

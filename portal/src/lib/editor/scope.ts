@@ -28,6 +28,12 @@ export function defaultLayer(list: LayerSchema[]): LayerSchema | undefined {
   return list.find((l) => l.id === 'svetelne-body') ?? list.find((l) => l.id === 'stanoviste-trideneho-odpadu') ?? list[0];
 }
 
+/** Whether the user may open this feature in the editor (mirrors the server's scope check; the server decides). */
+export function canEditFeature(user: User, layer: LayerSchema, props: Record<string, unknown>): boolean {
+  if (!editableLayers(user).some((l) => l.id === layer.id)) return false;
+  return user.role !== 'municipality_editor' || props.obec_kod === user.municipalityCode;
+}
+
 export type DrawMode = 'point' | 'linestring' | 'polygon';
 
 export function drawModeOf(layer: LayerSchema): DrawMode {

@@ -43,6 +43,8 @@ const STRINGS = {
   forbidden: { cs: 'K této úpravě nemáte oprávnění: {detail}', en: 'You may not make this change: {detail}' },
   invalid: { cs: 'Opravte prosím:', en: 'Please correct:' },
   failed: { cs: 'Uložení selhalo: {detail}', en: 'Saving failed: {detail}' },
+  notReady: { cs: 'editor se ještě načítá, zkuste to za chvíli', en: 'the editor is still loading; try again in a moment' },
+  notFound: { cs: 'Prvek č. {fid} se nepodařilo načíst (neexistuje nebo byl smazán).', en: 'Feature no. {fid} could not be loaded (it does not exist or was deleted).' },
   selected: { cs: 'Vybraný prvek č. {fid}', en: 'Selected feature no. {fid}' },
   history: { cs: 'Historie změn', en: 'Change history' },
   noHistory: { cs: 'Zatím bez historie.', en: 'No history yet.' },
@@ -83,6 +85,13 @@ const STRINGS = {
   revoke: { cs: 'Zneplatnit', en: 'Revoke' },
   revoked: { cs: 'zneplatněn', en: 'revoked' },
   loading: { cs: 'Načítám…', en: 'Loading…' },
+  findTitle: { cs: 'Najít prvek', en: 'Find a feature' },
+  findText: { cs: 'Hledat v názvu, čísle a dalších textech', en: 'Search the name, number and other texts' },
+  any: { cs: '— vše —', en: '— any —' },
+  find: { cs: 'Hledat', en: 'Search' },
+  found: { cs: 'Nalezeno: {n}', en: 'Found: {n}' },
+  foundMore: { cs: '(zobrazeno prvních {n}, upřesněte hledání)', en: '(first {n} shown; narrow the search)' },
+  findFailed: { cs: 'Hledání selhalo: {detail}', en: 'The search failed: {detail}' },
 } as const;
 
 export type StringKey = keyof typeof STRINGS;

@@ -40,6 +40,7 @@ const S = {
   downloadCsv: { cs: 'stáhnout CSV', en: 'download CSV' },
   noHistory: { cs: 'Za zvolené období nejsou žádná měření.', en: 'No measurements in the selected period.' },
   avg: { cs: 'průměr', en: 'average' },
+  time: { cs: 'Čas', en: 'Time' },
   min: { cs: 'minimum', en: 'minimum' },
   max: { cs: 'maximum', en: 'maximum' },
   alertsTitle: { cs: 'Aktuální výstrahy', en: 'Current alerts' },

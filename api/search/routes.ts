@@ -94,6 +94,8 @@ export function searchApi(database: Database): DocumentedRouter {
         { name: 'q', in: 'query', required: true, description: 'Text to find (2–100 characters)', schema: { type: 'string', minLength: 2, maxLength: 100 } },
         { name: 'limit', in: 'query', description: `Number of hits (1–${MAX_RESULTS})`, schema: { type: 'integer', minimum: 1, maximum: MAX_RESULTS, default: 10 } },
         { name: 'collections', in: 'query', description: 'Only these collections (comma-separated ids)', schema: { type: 'string' } },
+        // sent by the portal's search box; the names searched are Czech whatever the language
+        { name: 'lang', in: 'query', description: 'Language of the asking client (cs, en); hits carry the Czech names', schema: { type: 'string', enum: ['cs', 'en'] } },
       ],
       responses: { '200': { description: 'Hits, best first', content: { 'application/json': {} } }, '400': problemResponse('Invalid parameter') },
     },

@@ -69,6 +69,25 @@ describe.runIf(available)(`GDAL reads the API (${backend})`, () => {
     }
   });
 
+  it('reads every public collection completely, with and without a bbox, as ST_Intersects counts', async () => {
+    // a box over part of ORP Chomutov: it cuts municipalities, so envelopes alone would count more
+    const box = [13.3, 50.4, 13.42, 50.47];
+    for (const l of layers.filter((x) => x.public !== false)) {
+      const t = sql.raw(tableName(l));
+      const all = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t}`.execute(database.db)).rows[0]!.n;
+      const inBox = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${t}
+        WHERE ST_Intersects(geom, ST_MakeEnvelope(${box[0]}, ${box[1]}, ${box[2]}, ${box[3]}, 4326))`.execute(database.db)).rows[0]!.n;
+      const features = (out: string) => out.match(new RegExp(`^OGRFeature\\(${l.id}\\)`, 'gm'))?.length ?? 0;
+      expect(features(await ogrinfo('-q', '-oo', 'PAGE_SIZE=500', `OAPIF:${base}`, l.id)), l.id).toBe(all);
+      requested.length = 0;
+      const spat = await ogrinfo('-q', '-oo', 'PAGE_SIZE=500', '-spat', ...box.map(String), `OAPIF:${base}`, l.id);
+      expect(features(spat), `${l.id} bbox`).toBe(inBox);
+      // the bbox went to the server, which answered exactly those features
+      const asked = requested.filter((u) => u.includes(`/collections/${l.id}/items`) && u.includes('bbox='));
+      expect(asked.length, l.id).toBeGreaterThan(0);
+    }
+  });
+
   it('reads all features of a collection, page by page', async () => {
     const out = await ogrinfo('-q', '-oo', 'PAGE_SIZE=7', `OAPIF:${base}`, 'obce');
     expect(out.match(/^OGRFeature\(obce\)/gm)?.length).toBe(25);

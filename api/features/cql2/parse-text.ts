@@ -261,7 +261,7 @@ export function parseCql2Text(src: string): Cql2Json {
       }
     }
     if (!opened || level !== 0) fail(`malformed ${t.text.toUpperCase()} geometry at character ${t.start + 1}`);
-    const text = src.slice(t.start, i);
+    const text = normalizeWkt(src.slice(t.start, i));
     let geojson: Cql2Json;
     try {
       geojson = wkx.Geometry.parse(text).toGeoJSON() as unknown as Cql2Json;
@@ -275,4 +275,16 @@ export function parseCql2Text(src: string): Cql2Json {
   const tree = orExpr();
   if (pos < toks.length) fail(`unexpected ${where()}`);
   return tree;
+}
+
+/**
+ * wkx reads WKT written on one line with single spaces; the CQL2 grammar allows any whitespace
+ * (the standard's own examples break polygons over lines and write `POLYGON (` and `( x y )`), and
+ * coordinates with three numbers without the `Z` keyword (example 49).
+ */
+export function normalizeWkt(text: string): string {
+  let t = text.replace(/\s+/g, ' ').replace(/\s*([(),])\s*/g, '$1').trim();
+  const m = /^([A-Za-z]+)(\s+[ZM]{1,2})?\(+([^(),]+)/.exec(t);
+  if (m && !m[2] && m[3]!.trim().split(' ').length === 3) t = `${m[1]} Z${t.slice(m[1]!.length)}`;
+  return t;
 }

@@ -50,6 +50,11 @@ describe.each(testBackends())('unknown query parameters on %s', (backend) => {
     await h.api().get('/api/collections/obce/items?asOf=2100-01-01T00:00:00Z&limit=1').expect(200);
   });
 
+  it('accepts the parameters the portal sends', async () => {
+    // portal/src/lib/map/search.ts
+    await h.api().get('/api/search?q=cho&lang=en&limit=10').expect(200);
+  });
+
   it('ignores unknown parameters on tile URLs (the portal editor adds a cache-buster)', async () => {
     await h.api().get('/api/tiles/obce/12/2200/1380.mvt?v=1').expect(200);
   });

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
@@ -13,6 +12,7 @@ import { importFile } from '../../etl/import.ts';
 import { loadMapping } from '../../etl/mapping.ts';
 import { getLayer, type Attribute, type LayerSchema } from '../../schemas/index.ts';
 import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { seriousAxeViolations } from './axe.ts';
 
 /**
  * Issue 18.1: every field of every layer the editor offers is edited, saved,
@@ -25,18 +25,6 @@ import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts
 const CHOMUTOV = 562971;
 const PASSWORD = 'heslo-editora-obce';
 const EDITOR = 'editor-poli@chomutov.test';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-  const res = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.slice(0, 3).join(', ')}`);
-}
-
 /** A valid value of an attribute, as the API takes it: the first choice, or the second one (a change from the first). */
 function valueOf(a: Attribute, second: boolean): string | number | boolean {
   switch (a.type) {

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../api/config.ts';
@@ -10,6 +9,7 @@ import { writeBatch } from '../../etl/sensors/store.ts';
 import { loadAlertRules } from '../../etl/sensors/alerts.ts';
 import { getLayer } from '../../schemas/index.ts';
 import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { seriousAxeViolations } from './axe.ts';
 
 /**
  * Issue 18.8: every page, switched between Czech and English with the header's
@@ -23,8 +23,6 @@ import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts
 
 const CHOMUTOV = 562971;
 const SITES = 'stanoviste-trideneho-odpadu';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
 /** a whole word or phrase (letters with diacritics count as letters, which `\b` does not know) */
 const word = (w: string, flags = 'u') => new RegExp(`(?<!\\p{L})${w}(?!\\p{L})`, flags);
 
@@ -67,16 +65,6 @@ function foreign(text: string, lang: 'cs' | 'en'): string[] {
 async function settled(page: Page): Promise<void> {
   await page.waitForLoadState('load');
   await page.waitForFunction(() => !document.querySelector('[aria-busy="true"]') && !/Načítám|Loading/.test(document.body.innerText), undefined, { timeout: 30_000 });
-}
-
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
-  const res = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.slice(0, 3).join(', ')}`);
 }
 
 interface ChartCheck {

@@ -1,32 +1,19 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../api/config.ts';
 import { startServer } from '../../api/server.ts';
 import { importFile } from '../../etl/import.ts';
 import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { seriousAxeViolations } from './axe.ts';
 
 type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
 
 const XSS = '<img src=x onerror=alert(1)>';
 // a point in Chomutov's centre (náměstí 1. máje)
 const XSS_POINT: [number, number] = [13.4178, 50.4605];
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core in the page: the serious and critical WCAG 2.1 A/AA violations, as "rule: target" lines. */
-export async function seriousAxeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource); // through DevTools: the portal's CSP admits no injected script tag
-  const res = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.slice(0, 3).join(', ')}`);
-}
 
 const mapWin = (page: Page) => ({
   idle: () => page.waitForFunction(() => { const m = (window as unknown as MapWindow).__geoportalMap; return m.loaded() && !m.isMoving(); }),

@@ -1,29 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../api/config.ts';
 import { startServer } from '../../api/server.ts';
 import { importFile } from '../../etl/import.ts';
 import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { seriousAxeViolations } from './axe.ts';
 
 type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
 
 const CHOMUTOV = 562971;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource); // through DevTools: the portal's CSP admits no injected script tag
-  const res = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.slice(0, 3).join(', ')}`);
-}
-
 /** the JavaScript a page loads, by URL */
 function collectScripts(page: Page): Map<string, Promise<string>> {
   const scripts = new Map<string, Promise<string>>();
@@ -143,9 +131,10 @@ describe.runIf(browserAvailable())('portal pages in Chromium: municipality, plan
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByRole('combobox', { name: 'Vrstva pro hustotu' }).selectOption('stanoviste-trideneho-odpadu');
     await page.getByRole('checkbox', { name: 'Hustota bodů (hexagony)' }).check();
-    await page.waitForFunction(() => document.querySelector('[role=status]')?.textContent?.startsWith('Zobrazeno'), null, { timeout: 30_000 });
+    // the planner's own status region (the layout has one too: the stale-data notice)
+    await page.waitForFunction(() => [...document.querySelectorAll('[role=status]')].some((e) => e.textContent?.startsWith('Zobrazeno')), null, { timeout: 30_000 });
     expect((await Promise.all(scripts.values())).join('\n')).toContain('HexagonLayer');
-    const status = await page.locator('[role=status]').textContent();
+    const status = await page.locator('[role=status]', { hasText: 'Zobrazeno' }).textContent();
     expect(Number(status!.replace(/\D/g, ''))).toBeGreaterThan(100);
     // deck.gl draws into its own canvas over the map
     expect(await page.locator('.maps canvas').count()).toBeGreaterThanOrEqual(2);

@@ -7,24 +7,10 @@ import mqtt from 'mqtt';
 import { loadConfig } from '../../api/config.ts';
 import { startServer } from '../../api/server.ts';
 import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { chirpstackUplink, itstFrame, sht35Frame } from '../../etl/sensors/test/helpers.ts';
+import { seriousAxeViolations } from './axe.ts';
 
 type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core in the page: serious and critical WCAG 2.1 A/AA violations as "rule: target" lines */
-async function seriousAxeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource); // through DevTools: the portal's CSP admits no injected script tag
-  const res = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return res.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.slice(0, 3).join(', ')}`);
-}
 
 describe.runIf(browserAvailable())('live sensor map in Chromium', () => {
   let stop: () => Promise<void>;

@@ -24,7 +24,7 @@ const P_FORMAT_FILE = path('name', 'Layer id and format suffix: .geojson, .csv, 
 const BODY_NOTE = 'Write operations need a session cookie with the X-CSRF-Token header, or a bearer API token.';
 
 export const ENDPOINTS: OperationDef[] = [
-  { path: '/health', operationId: 'getHealth', summary: 'Database reachability and backend', tags: ['Capabilities'], responses: { '200': json('Healthy'), '503': problemResponse('Database unreachable') } },
+  { path: '/health', operationId: 'getHealth', summary: 'Each part of the service (database, change listener, sensor ingest, scheduler, export workers)', tags: ['Capabilities'], responses: { '200': json('Every part ok'), '503': json('degraded: the parts named in `stuck` are not doing their work') } },
 
   // editing (api/editing)
   { method: 'post', path: '/collections/{collectionId}/items', operationId: 'createFeature', summary: 'Create a feature (GeoJSON Feature body)', description: BODY_NOTE, tags: ['Editing'], parameters: [P_COLLECTION], responses: { '201': geojson('Created; Location and ETag'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
@@ -42,6 +42,7 @@ export const ENDPOINTS: OperationDef[] = [
   // accounts (api/auth, api/admin)
   { method: 'post', path: '/auth/login', operationId: 'login', summary: 'Sign in with e-mail and password (sets the session cookie)', tags: ['Auth'], responses: { '200': json('Signed in; CSRF token'), ...BAD, '401': problemResponse('Wrong e-mail or password'), '429': problemResponse('Too many attempts') } },
   { method: 'post', path: '/auth/logout', operationId: 'logout', summary: 'Sign out', tags: ['Auth'], responses: { '204': { description: 'Signed out' } } },
+  { method: 'post', path: '/auth/password', operationId: 'changePassword', summary: 'Change the signed-in user\'s own password (current password required; ends other sessions, revokes API tokens)', description: 'Browser session with the X-CSRF-Token header only (not an API token).', tags: ['Auth'], responses: { '204': { description: 'Changed' }, ...BAD, ...SIGN_IN, ...FORBIDDEN } },
   { path: '/auth/me', operationId: 'getMe', summary: 'The signed-in account', tags: ['Auth'], responses: { '200': json('Account and role'), ...SIGN_IN } },
   { path: '/auth/tokens', operationId: 'getTokens', summary: 'API tokens of the signed-in account', tags: ['Auth'], responses: { '200': json('Tokens (without secrets)'), ...SIGN_IN } },
   { method: 'post', path: '/auth/tokens', operationId: 'createToken', summary: 'Create an API token (the secret is shown once)', description: BODY_NOTE, tags: ['Auth'], responses: { '201': json('Token with its secret'), ...BAD, ...SIGN_IN, ...FORBIDDEN } },
@@ -83,6 +84,9 @@ export const ENDPOINTS: OperationDef[] = [
   { path: '/catalog/portal/{name}', operationId: 'getPortalDataset', summary: 'One dataset as the portal shows it', tags: ['Open data'], parameters: [path('name', 'Dataset id', 'obce'), query('obec', 'Municipality (RÚIAN code)')], responses: { '200': json('Dataset'), ...BAD, ...NOT_FOUND } },
 
   // ETL and land-use plans (api/etl, api/landuse)
+  // JVF DTM deliveries (api/dtm): staff of the municipality or an administrator
+  { path: '/dtm/{file}', operationId: 'previewDtmDelivery', summary: 'Preview of the next JVF DTM delivery of a municipality (not recorded)', tags: ['DTM'], parameters: [path('file', 'RÚIAN code of the municipality with .xml (the JVF DTM file) or .json (its report)', '563099.xml'), query('changes', 'true: a change delivery since the previous one; false (default): a complete delivery', { type: 'boolean' })], responses: { '200': { description: 'The JVF DTM 1.4.3 XML file, or its report', content: { 'application/xml': {}, 'application/json': {} } }, ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND, '503': problemResponse('The XSD validator (xmllint) is not installed') } },
+  { method: 'post', path: '/dtm/{file}', operationId: 'makeDtmDelivery', summary: 'Make and record a JVF DTM delivery of a municipality', description: BODY_NOTE, tags: ['DTM'], parameters: [path('file', 'RÚIAN code of the municipality with .xml (the JVF DTM file) or .json (its report)', '563099.xml'), query('changes', 'true: a change delivery since the previous one', { type: 'boolean' })], responses: { '200': { description: 'The delivered JVF DTM 1.4.3 XML file', content: { 'application/xml': {} } }, ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND, '503': problemResponse('The XSD validator (xmllint) is not installed') } },
   { path: '/etl/runs', operationId: 'getEtlRuns', summary: 'ETL runs, newest first', tags: ['ETL'], parameters: [query('layer', 'Only runs of this layer'), query('limit', 'Number of runs (1–1000)', { type: 'integer' })], responses: { '200': json('Runs'), ...BAD } },
   { path: '/etl/runs/{runId}', operationId: 'getEtlRun', summary: 'One ETL run with its rejected records', tags: ['ETL'], parameters: [path('runId', 'Run id', 1, { type: 'integer' })], responses: { '200': json('Run'), ...BAD, ...NOT_FOUND } },
   { path: '/etl/sources', operationId: 'getEtlSources', summary: 'Scheduled ETL sources and their state', tags: ['ETL'], responses: { '200': json('Sources') } },

@@ -181,6 +181,8 @@ async function unchangedSinceLastRun(db: Kysely<any>, opts: ImportOptions): Prom
   if (checksum !== last.checksum) return undefined;
   const warning = `the file and its import settings are the same as those of run ${last.id} (sha256:${checksum}): nothing was read or changed / soubor i nastavení jsou stejné jako v běhu ${last.id}: nic se nenačítalo ani neměnilo`;
   const unchanged = Number(last.kept);
+  // like every run's start, this one records a run whose process died as interrupted
+  await markInterruptedRuns(db);
   const runId = (
     await sql<{ id: number }>`INSERT INTO etl_run (layer_id, source, status, trigger, options_hash, checksum, finished_at, read_count, unchanged_count, duration_ms, warnings)
       VALUES (${opts.layerId}, ${opts.path}, 'succeeded', ${opts.trigger ?? null}, ${options}, ${checksum}, now(), 0, ${unchanged},

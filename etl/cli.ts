@@ -9,6 +9,7 @@ import { loadMapping } from './mapping.ts';
 import { parseCrsName } from './crs.ts';
 import { seedIfEmpty } from './seed.ts';
 import { importPlanVersion } from './landuse.ts';
+import { importCityLand } from './ruian/city-land.ts';
 import { loadSources, sourcesFile } from './schedule/sources.ts';
 import { markStale, runSource, startScheduler } from './schedule/runner.ts';
 import { dtmExportCommand, DTM_USAGE } from './dtm/cli.ts';
@@ -28,6 +29,8 @@ const USAGE = `Použití / usage:
   npm run etl -- import <soubor> --layer <id> [--municipality <kód RÚIAN>] [--srs EPSG:5514] [--encoding cp1250]
                  [--mapping <mapping.json>] [--source-layer <vrstva v GPKG/zip, typ prvku VFR>] [--invalid-geometry repair|reject] [--dry-run]
                  [--id-field <sloupec s id>] [--allow-withdraw] [--on-conflict edits-win|source-wins|hold]
+  npm run etl -- city-land <VFR *_UKSH.xml[.zip] s parcelami> --list <seznam majetku.csv> --municipality <kód RÚIAN>
+                 [--encoding cp1250] [--dry-run] [--allow-withdraw]
   npm run etl -- import-plan <složka s plan.json a SHP JSÚPD> [--dry-run]
   npm run etl -- runs [--layer <id>]
   npm run etl -- report <runId>
@@ -47,6 +50,8 @@ export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Pro
     switch (command) {
       case 'import':
         return await importCommand(rest, db, io);
+      case 'city-land':
+        return await cityLandCommand(rest, db, io);
       case 'import-plan':
         return await importPlanCommand(rest, db, io);
       case 'runs':
@@ -190,6 +195,32 @@ async function importCommand(args: string[], db: Kysely<any>, io: CliIo): Promis
   } finally {
     progress.stop();
   }
+  printReport(report, io);
+  return report.rejected > 0 ? 3 : 0;
+}
+
+/** City-owned land: RÚIAN parcels joined with the city's property list (etl/ruian/city-land.ts). */
+async function cityLandCommand(args: string[], db: Kysely<any>, io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { list: { type: 'string' }, municipality: { type: 'string' }, encoding: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'allow-withdraw': { type: 'boolean' } },
+  });
+  const cwd = io.cwd ?? process.cwd();
+  if (!positionals[0] || !values.list || !values.municipality) {
+    io.err(`city-land needs the RÚIAN file, --list and --municipality\n${USAGE}`);
+    return 2;
+  }
+  if (!/^\d{6}$/.test(values.municipality)) throw new InputError('--municipality must be a 6-digit RÚIAN code', values.list);
+  const report = await importCityLand(db, {
+    parcels: resolve(cwd, positionals[0]),
+    list: resolve(cwd, values.list),
+    municipality: Number(values.municipality),
+    encoding: values.encoding,
+    dryRun: values['dry-run'],
+    allowWithdraw: values['allow-withdraw'],
+    trigger: 'cli',
+  });
   printReport(report, io);
   return report.rejected > 0 ? 3 : 0;
 }

@@ -51,6 +51,8 @@ export interface ImportOptions {
   maxWithdrawShare?: number;
   /** a feature staff edited since it was imported, which this file would change: keep the edit (default), overwrite it, or publish nothing */
   editPolicy?: EditPolicy;
+  /** records refused before the file was written (a joined source: the rows of a list that match nothing) */
+  extraRejects?: Reject[];
 }
 
 export type EditPolicy = 'edits-win' | 'source-wins' | 'hold';
@@ -257,7 +259,7 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
       deleted: 0,
       rejected: 0,
       warnings: [],
-      rejects: [],
+      rejects: [...(opts.extraRejects ?? [])],
       conflicts: [],
       editPolicy: opts.editPolicy ?? 'edits-win',
       idSource: describeIdSource(idSource),

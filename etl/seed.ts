@@ -4,6 +4,7 @@ import { importFile, type RunReport } from './import.ts';
 import { loadMapping } from './mapping.ts';
 import { findPlanVersions, importPlanVersion } from './landuse.ts';
 import { fromRoot } from '../schemas/paths.ts';
+import { CITY_LAND_LAYER, importCityLand } from './ruian/city-land.ts';
 
 const here = fromRoot('etl');
 
@@ -32,8 +33,18 @@ export async function seedIfEmpty(db: Kysely<any>, log: (msg: string) => void = 
     log(`seed: ${s.layer}: ${r.inserted} features imported (run ${r.runId})`);
     reports.push(r);
   }
+  reports.push(...(await seedCityLand(db, log)));
   reports.push(...(await seedLandUse(db, log)));
   return reports;
+}
+
+/** City-owned land: the synthetic parcels of the RÚIAN sample joined with a synthetic property list. */
+async function seedCityLand(db: Kysely<any>, log: (msg: string) => void): Promise<RunReport[]> {
+  const state = await sql<{ last_run_id: number | null }>`SELECT last_run_id FROM layer_state WHERE layer_id = ${CITY_LAND_LAYER}`.execute(db);
+  if (state.rows[0]?.last_run_id != null) return [];
+  const r = await importCityLand(db, { parcels: RUIAN_SAMPLE, list: join(here, 'samples/data/chomutov_majetek_mesta_synthetic.csv'), municipality: 562971, trigger: 'seed' });
+  log(`seed: ${CITY_LAND_LAYER}: ${r.inserted} parcels imported, ${r.rejected} list lines rejected (run ${r.runId})`);
+  return [r];
 }
 
 /** Synthetic JSÚPD land-use plans (etl/samples/landuse): each version not yet imported, oldest first. */

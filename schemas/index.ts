@@ -27,6 +27,7 @@ import { stavebniObjekty } from './layers/stavebni-objekty.ts';
 import { ulice } from './layers/ulice.ts';
 import { castiObci } from './layers/casti-obci.ts';
 import { adresniMista } from './layers/adresni-mista.ts';
+import { pozemkyMesta } from './layers/pozemky-mesta.ts';
 
 export type * from './types.ts';
 
@@ -37,7 +38,7 @@ export const layers: readonly LayerSchema[] = [
   stavebniObjekty, ulice, castiObci, adresniMista,
   // land-use plan (JSÚPD), pasport areas, lines, then points
   upZastaveneUzemi, upPlochyRzv, upPlochyZmen, upKoridory, upVpsVpo, upVpsVpoLinie,
-  zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo, optickaSitTrasy,
+  pozemkyMesta, zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo, optickaSitTrasy,
   stromy, detskaHriste, mobiliar, dopravniZnacky, svetelneBody, kamery, optickaSitKomory,
   stanovisteTridenehoOdpadu, verejneInformace, senzory];
 

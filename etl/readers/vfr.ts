@@ -221,6 +221,8 @@ const CONVERTERS: Record<VfrCollection, Convert> = {
         id,
         kmenove_cislo: intOrNull(child(el, 'KmenoveCislo')),
         pododdeleni_cisla: intOrNull(child(el, 'PododdeleniCisla')),
+        // 1: stavební parcela ("st. 123"), 2: pozemková parcela
+        druh_cislovani: intOrNull(child(el, 'DruhCislovaniKod')),
         katastralni_uzemi_kod: intOrNull(child(el, 'KatastralniUzemi', 'Kod')),
         vymera: intOrNull(child(el, 'VymeraParcely')),
         druh_pozemku: textOrNull(child(el, 'DruhPozemkuKod')),

@@ -1,7 +1,8 @@
 /**
  * Generates SYNTHETIC RÚIAN data for a few Chomutov streets in the two real exchange formats:
  *  - etl/samples/data/chomutov_ruian_synthetic_UKSH.xml: VFR (GML 3.2, EPSG:5514) with Obce, CastiObci,
- *    Ulice, StavebniObjekty and AdresniMista, seeded on first start (the basemap and address search sample);
+ *    Ulice, Parcely, StavebniObjekty and AdresniMista, seeded on first start (the basemap and address search
+ *    sample; the parcels feed the city-owned land layer with etl/samples/data/chomutov_majetek_mesta_synthetic.csv);
  *  - etl/test/fixtures/ruian/synthetic_20261130_OB_562971_ADR.csv.zip: ČÚZK's address CSV layout
  *    (semicolon, windows-1250, positive S-JTSK "Souřadnice Y/X") with the addresses of three streets.
  * The street names are real Chomutov names; codes, numbers and geometry are made up (streets radiate from
@@ -33,12 +34,20 @@ const STREETS: [string, number, number][] = [
 ];
 
 interface Building { kod: number; typ: 1 | 2; cp: number; ring: number[][]; cast: number }
+/** a parcel: `stavebni` = building plot ("st." numbering), otherwise a land parcel */
+interface Parcel { id: number; kmen: number; pod: number | null; stavebni: boolean; druh: number; ring: number[][] }
 interface Address { kod: number; so: Building; ulice: { kod: number; nazev: string } | null; co: number | null; point: number[] }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
 const streets: { kod: number; nazev: string; line: number[][] }[] = [];
 const buildings: Building[] = [];
 const addresses: Address[] = [];
+const parcels: Parcel[] = [];
+/** k. ú. Chomutov I */
+const KU = 620173;
+let parcelId = 10000000001;
+let stKmen = 101;
+let pozKmen = 4001;
 let soKod = 91000001;
 let admKod = 92000001;
 let cpNext = 2001;
@@ -53,6 +62,9 @@ STREETS.forEach(([nazev, deg, perSide], i) => {
   const end = start + step * perSide;
   const at = (d: number, off: number) => [r2(CENTRE[0] + dir[0]! * d + normal[0]! * off), r2(CENTRE[1] + dir[1]! * d + normal[1]! * off)];
   streets.push({ kod, nazev, line: [at(start - 20, 0), at((start + end) / 2, 0), at(end, 0)] });
+  // the street's own land parcel (ostatní plocha), a strip 12 m wide along it
+  parcels.push({ id: parcelId++, kmen: pozKmen++, pod: null, stavebni: false, druh: 14,
+    ring: [at(start - 20, -6), at(end, -6), at(end, 6), at(start - 20, 6), at(start - 20, -6)] });
   for (let k = 0; k < perSide * 2; k++) {
     const side = k % 2 === 0 ? 1 : -1; // odd orientation numbers on one side, even on the other
     const d = start + step * Math.floor(k / 2) + 6;
@@ -65,9 +77,16 @@ STREETS.forEach(([nazev, deg, perSide], i) => {
     ];
     const so: Building = { kod: soKod++, typ: evidencni ? 2 : 1, cp, ring, cast: CASTI[0]!.kod };
     buildings.push(so);
+    // its plot (stavební parcela, zastavěná plocha), the building and a yard behind it
+    parcels.push({ id: parcelId++, kmen: stKmen++, pod: null, stavebni: true, druh: 13,
+      ring: [at(d - 4, side * 7), at(d + 20, side * 7), at(d + 20, side * 34), at(d - 4, side * 34), at(d - 4, side * 7)] });
+    // a garden parcel behind every second plot, numbered as a part (pododdělení) of one stem number
+    if (k % 4 < 2) parcels.push({ id: parcelId++, kmen: pozKmen, pod: k + 1, stavebni: false, druh: 5,
+      ring: [at(d - 4, side * 34), at(d + 20, side * 34), at(d + 20, side * 60), at(d - 4, side * 60), at(d - 4, side * 34)] });
     // a building with č. ev. has no orientation number here, as usual for garden houses
     addresses.push({ kod: admKod++, so, ulice: { kod, nazev }, co: evidencni ? null : co, point: at(d + 8, side * 11) });
   }
+  pozKmen++; // the next street's gardens get their own stem number
 });
 // Horní Ves: a part without streets (addresses "Horní Ves 12, Chomutov")
 for (let k = 0; k < 6; k++) {
@@ -84,7 +103,7 @@ const SRS = 'srsName="urn:ogc:def:crs:EPSG::5514" srsDimension="2"';
 const PLATI = '2026-11-01T00:00:00';
 const xml = `<?xml version="1.0" encoding="UTF-8"?>
 <!-- SYNTHETIC sample: real Chomutov street names, made-up codes, numbers and geometry (etl/samples/generate-ruian-chomutov.ts) -->
-<vf:VymennyFormat xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:vf="urn:cz:isvs:ruian:schemas:VymennyFormatTypy:v1" xmlns:obi="urn:cz:isvs:ruian:schemas:ObecIntTypy:v1" xmlns:coi="urn:cz:isvs:ruian:schemas:CastObceIntTypy:v1" xmlns:uli="urn:cz:isvs:ruian:schemas:UliceIntTypy:v1" xmlns:soi="urn:cz:isvs:ruian:schemas:StavObjIntTypy:v1" xmlns:ami="urn:cz:isvs:ruian:schemas:AdrMistoIntTypy:v1" xmlns:com="urn:cz:isvs:ruian:schemas:CommonTypy:v1">
+<vf:VymennyFormat xmlns:gml="http://www.opengis.net/gml/3.2" xmlns:vf="urn:cz:isvs:ruian:schemas:VymennyFormatTypy:v1" xmlns:obi="urn:cz:isvs:ruian:schemas:ObecIntTypy:v1" xmlns:coi="urn:cz:isvs:ruian:schemas:CastObceIntTypy:v1" xmlns:uli="urn:cz:isvs:ruian:schemas:UliceIntTypy:v1" xmlns:soi="urn:cz:isvs:ruian:schemas:StavObjIntTypy:v1" xmlns:ami="urn:cz:isvs:ruian:schemas:AdrMistoIntTypy:v1" xmlns:com="urn:cz:isvs:ruian:schemas:CommonTypy:v1" xmlns:pai="urn:cz:isvs:ruian:schemas:ParcelaIntTypy:v1" xmlns:kui="urn:cz:isvs:ruian:schemas:KatUzIntTypy:v1">
   <vf:Hlavicka><vf:TypZaznamu>OB</vf:TypZaznamu><vf:TypDavky>U</vf:TypDavky><vf:Datum>2026-11-30T00:00:00</vf:Datum></vf:Hlavicka>
   <vf:Data>
     <vf:Obce>
@@ -98,6 +117,10 @@ ${CASTI.map((c) => `      <vf:CastObce gml:id="CO.${c.kod}"><coi:Kod>${c.kod}</c
 ${streets.map((s) => `      <vf:Ulice gml:id="UL.${s.kod}"><uli:Kod>${s.kod}</uli:Kod><uli:Nazev>${s.nazev}</uli:Nazev><uli:Obec><obi:Kod>${OBEC.kod}</obi:Kod></uli:Obec><uli:PlatiOd>${PLATI}</uli:PlatiOd>
         <uli:Geometrie><uli:DefinicniCara><gml:MultiCurve gml:id="DUL.${s.kod}" ${SRS}><gml:curveMember><gml:LineString gml:id="DUL.${s.kod}.1"><gml:posList>${s.line.map(pos).join(' ')}</gml:posList></gml:LineString></gml:curveMember></gml:MultiCurve></uli:DefinicniCara></uli:Geometrie></vf:Ulice>`).join('\n')}
     </vf:Ulice>
+    <vf:Parcely>
+${parcels.map((p) => `      <vf:Parcela gml:id="PA.${p.id}"><pai:Id>${p.id}</pai:Id><pai:KmenoveCislo>${p.kmen}</pai:KmenoveCislo>${p.pod !== null ? `<pai:PododdeleniCisla>${p.pod}</pai:PododdeleniCisla>` : ''}<pai:VymeraParcely>${Math.round(area(p.ring))}</pai:VymeraParcely><pai:DruhCislovaniKod>${p.stavebni ? 1 : 2}</pai:DruhCislovaniKod><pai:DruhPozemkuKod>${p.druh}</pai:DruhPozemkuKod><pai:KatastralniUzemi><kui:Kod>${KU}</kui:Kod></pai:KatastralniUzemi><pai:PlatiOd>${PLATI}</pai:PlatiOd>
+        <pai:Geometrie><pai:OriginalniHranice><gml:Polygon gml:id="HPA.${p.id}" ${SRS}><gml:exterior><gml:LinearRing><gml:posList>${p.ring.map(pos).join(' ')}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></pai:OriginalniHranice></pai:Geometrie></vf:Parcela>`).join('\n')}
+    </vf:Parcely>
     <vf:StavebniObjekty>
 ${buildings.map((b) => `      <vf:StavebniObjekt gml:id="SO.${b.kod}"><soi:Kod>${b.kod}</soi:Kod><soi:CislaDomovni><com:CisloDomovni>${b.cp}</com:CisloDomovni></soi:CislaDomovni><soi:TypStavebnihoObjektuKod>${b.typ}</soi:TypStavebnihoObjektuKod><soi:ZpusobVyuzitiKod>${b.typ === 2 ? 18 : 7}</soi:ZpusobVyuzitiKod><soi:CastObce><coi:Kod>${b.cast}</coi:Kod></soi:CastObce><soi:PlatiOd>${PLATI}</soi:PlatiOd><soi:PocetPodlazi>${b.typ === 2 ? 1 : 3}</soi:PocetPodlazi>
         <soi:Geometrie><soi:DefinicniBod><gml:Point gml:id="DSO.${b.kod}" ${SRS}><gml:pos>${pos(b.ring[0]!)}</gml:pos></gml:Point></soi:DefinicniBod><soi:OriginalniHranice><gml:MultiSurface gml:id="HSO.${b.kod}" ${SRS}><gml:surfaceMember><gml:Polygon gml:id="HSO.${b.kod}.1"><gml:exterior><gml:LinearRing><gml:posList>${b.ring.map(pos).join(' ')}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></soi:OriginalniHranice></soi:Geometrie></vf:StavebniObjekt>`).join('\n')}
@@ -126,6 +149,27 @@ zip.end();
 const chunks: Buffer[] = [];
 zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
 zip.outputStream.on('end', () => writeFileSync(join(here, '../test/fixtures/ruian/synthetic_20261130_OB_562971_ADR.csv.zip'), Buffer.concat(chunks)));
+
+// The city's property list (synthetic): every fourth plot, every street and a few gardens, some leased.
+// Real lists carry the tenant; ours has the column too, so the import is tested to drop it.
+const owned = parcels.filter((p, i) => !p.stavebni ? p.druh === 14 || i % 3 === 0 : i % 4 === 0);
+const listRows = owned.map((p, i) => {
+  const cislo = `${p.stavebni ? 'st. ' : ''}${p.kmen}${p.pod !== null ? `/${p.pod}` : ''}`;
+  const leased = p.druh === 5 || (p.stavebni && i % 2 === 0);
+  return [KU, cislo, leased ? 'ano' : 'ne', p.druh === 14 ? 'místní komunikace' : p.druh === 5 ? 'zahrada' : leased ? 'nebytové prostory' : '',
+    leased ? `Nájemce ${i + 1} (syntetický)` : ''].join(';');
+});
+// a parcel that is not in the RÚIAN sample: reported by the import, not silently dropped
+listRows.push([KU, '9999/1', 'ne', '', ''].join(';'));
+writeFileSync(join(here, 'data/chomutov_majetek_mesta_synthetic.csv'),
+  `# SYNTETICKÁ data: seznam pozemků ve vlastnictví města (etl/samples/generate-ruian-chomutov.ts)\nkod_ku;cislo_parcely;pronajato;ucel;najemce\n${listRows.join('\n')}\n`);
+
+/** area of a simple ring (shoelace) in m² */
+function area(ring: number[][]): number {
+  let a = 0;
+  for (let i = 1; i < ring.length; i++) a += ring[i - 1]![0]! * ring[i]![1]! - ring[i]![0]! * ring[i - 1]![1]!;
+  return Math.abs(a / 2);
+}
 
 /** windows-1250 encoder from the platform's decoder (Node has no cp1250 TextEncoder). */
 function encodeCp1250(text: string): Buffer {

@@ -15,11 +15,12 @@ export const SEED_SOURCES = [
   { layer: 'obce', path: join(here, 'samples/data/obce_orp_chomutov.geojson'), mapping: join(here, 'mappings/obce-ruian.json') },
   { layer: 'stanoviste-trideneho-odpadu', path: join(here, 'samples/data/chomutov_stanoviste_synthetic_sjtsk.geojson') },
   { layer: 'senzory', path: join(here, 'sensors/samples/chomutov_senzory_synthetic.geojson') },
-  // RÚIAN basemap and addresses of a few Chomutov streets (synthetic, etl/samples/generate-ruian-chomutov.ts)
-  { layer: 'stavebni-objekty', path: RUIAN_SAMPLE, sourceLayer: 'StavebniObjekty' },
-  { layer: 'ulice', path: RUIAN_SAMPLE, sourceLayer: 'Ulice' },
-  { layer: 'casti-obci', path: RUIAN_SAMPLE, sourceLayer: 'CastiObci' },
-  { layer: 'adresni-mista', path: RUIAN_SAMPLE, sourceLayer: 'AdresniMista' },
+  // RÚIAN basemap and addresses of a few Chomutov streets (synthetic, etl/samples/generate-ruian-chomutov.ts),
+  // scoped to Chomutov as the monthly ČÚZK source imports each municipality's file (etl/ruian/monthly.ts)
+  { layer: 'stavebni-objekty', path: RUIAN_SAMPLE, sourceLayer: 'StavebniObjekty', municipality: 562971 },
+  { layer: 'ulice', path: RUIAN_SAMPLE, sourceLayer: 'Ulice', municipality: 562971 },
+  { layer: 'casti-obci', path: RUIAN_SAMPLE, sourceLayer: 'CastiObci', municipality: 562971 },
+  { layer: 'adresni-mista', path: RUIAN_SAMPLE, sourceLayer: 'AdresniMista', municipality: 562971 },
 ] as const;
 
 /** Imports each sample whose layer has never been imported. A second start finds them done and does nothing. */
@@ -29,7 +30,13 @@ export async function seedIfEmpty(db: Kysely<any>, log: (msg: string) => void = 
     const state = await sql<{ last_run_id: number | null }>`SELECT last_run_id FROM layer_state WHERE layer_id = ${s.layer}`.execute(db);
     if (state.rows[0]?.last_run_id != null) continue;
     const mapping = 'mapping' in s ? loadMapping(s.mapping) : undefined;
-    const r = await importFile(db, { path: s.path, layerId: s.layer, mapping, sourceLayer: 'sourceLayer' in s ? s.sourceLayer : undefined });
+    const r = await importFile(db, {
+      path: s.path,
+      layerId: s.layer,
+      mapping,
+      sourceLayer: 'sourceLayer' in s ? s.sourceLayer : undefined,
+      municipality: 'municipality' in s ? s.municipality : undefined,
+    });
     log(`seed: ${s.layer}: ${r.inserted} features imported (run ${r.runId})`);
     reports.push(r);
   }

@@ -11,6 +11,7 @@ import { loadMapping } from '../mapping.ts';
 import { parseCrsName } from '../crs.ts';
 import { loadSources, resolveRepoPath, type SourceConfig } from './sources.ts';
 import type { PartHealth } from '../../api/health.ts';
+import { runRuianMonthly } from '../ruian/monthly.ts';
 
 /** A lease older than this is considered abandoned (its holder died without releasing it). */
 const LEASE_HOURS = 6;
@@ -33,7 +34,7 @@ export type SourceOutcome =
  * Failures schedule a retry with exponential backoff, kept in the database so
  * a restart continues where it left off.
  */
-export async function runSource(db: Kysely<any>, source: SourceConfig, opts: { fetchImpl?: typeof fetch } = {}): Promise<SourceOutcome> {
+export async function runSource(db: Kysely<any>, source: SourceConfig, opts: { fetchImpl?: typeof fetch; now?: Date } = {}): Promise<SourceOutcome> {
   await sql`INSERT INTO etl_source_state (name) VALUES (${source.name}) ON CONFLICT (name) DO NOTHING`.execute(db);
   const holder = (await sql<{ running_by: string | null }>`SELECT running_by FROM etl_source_state WHERE name = ${source.name}`.execute(db)).rows[0]?.running_by;
   const deadHolder = holder ? holderIsDead(holder) : false;
@@ -45,10 +46,19 @@ export async function runSource(db: Kysely<any>, source: SourceConfig, opts: { f
 
   let tmp: string | undefined;
   try {
+    if (source.ruian) {
+      const dir = (tmp = mkdtempSync(join(tmpdir(), 'geoportal-source-')));
+      let n = 0;
+      const reports = await runRuianMonthly(db, source.ruian, (url) => downloadUrl(url, dir, `${++n}`, source.maxBytes, opts.fetchImpl ?? fetch), {
+        now: opts.now,
+        trigger: `schedule:${source.name}`,
+      });
+      return succeeded(db, source, reports.at(-1)!);
+    }
     let path: string;
     if (source.url) {
       tmp = mkdtempSync(join(tmpdir(), 'geoportal-source-'));
-      path = await download(source, tmp, opts.fetchImpl ?? fetch);
+      path = await downloadUrl(source.url, tmp, 'download', source.maxBytes, opts.fetchImpl ?? fetch);
     } else path = resolveRepoPath(source.path!);
     const srid = source.srs ? parseCrsName(source.srs) : undefined;
     if (source.srs && srid === undefined) throw new InputError(`unknown CRS "${source.srs}"`, source.name);
@@ -64,9 +74,7 @@ export async function runSource(db: Kysely<any>, source: SourceConfig, opts: { f
       editPolicy: source.editPolicy,
       trigger: `schedule:${source.name}`,
     });
-    await sql`UPDATE etl_source_state SET running_by = NULL, running_since = NULL, last_success_at = now(), last_run_id = ${report.runId},
-      attempts = 0, next_retry_at = NULL, last_error = NULL, stale = false WHERE name = ${source.name}`.execute(db);
-    return { status: 'succeeded', report };
+    return succeeded(db, source, report);
   } catch (e) {
     const error = e instanceof InputError ? `${e.file}: ${e.message}` : (e as Error).message;
     const report = (e as { report?: RunReport }).report;
@@ -80,6 +88,12 @@ export async function runSource(db: Kysely<any>, source: SourceConfig, opts: { f
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+async function succeeded(db: Kysely<any>, source: SourceConfig, report: RunReport): Promise<SourceOutcome> {
+  await sql`UPDATE etl_source_state SET running_by = NULL, running_since = NULL, last_success_at = now(), last_run_id = ${report.runId},
+    attempts = 0, next_retry_at = NULL, last_error = NULL, stale = false WHERE name = ${source.name}`.execute(db);
+  return { status: 'succeeded', report };
 }
 
 /** 1 min, 2 min, 4 min … capped at 6 h. */
@@ -98,19 +112,21 @@ function holderIsDead(holder: string): boolean {
   }
 }
 
-async function download(source: SourceConfig, dir: string, fetchImpl: typeof fetch): Promise<string> {
-  const res = await fetchImpl(source.url!, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) });
-  if (!res.ok || !res.body) throw new InputError(`download failed: HTTP ${res.status}`, source.url!);
-  const max = source.maxBytes ?? 512 * 1024 * 1024;
+/** Downloads `url` into `dir` as `<name>.<extension of the URL or its content type>`, at most `maxBytes` (default 512 MiB). */
+async function downloadUrl(url: string, dir: string, name: string, maxBytes: number | undefined, fetchImpl: typeof fetch): Promise<string> {
+  const res = await fetchImpl(url, { redirect: 'follow', signal: AbortSignal.timeout(10 * 60_000) });
+  if (!res.ok || !res.body) throw new InputError(`download failed: HTTP ${res.status}`, url);
+  const max = maxBytes ?? 512 * 1024 * 1024;
   const type = res.headers.get('content-type') ?? '';
-  let ext = extname(new URL(source.url!).pathname).toLowerCase();
+  // keep a double extension such as .xml.zip: the readers recognise VFR by it
+  let ext = /(\.[a-z]+)?\.[a-z0-9]+$/i.exec(new URL(url).pathname)?.[0].toLowerCase() ?? extname(new URL(url).pathname).toLowerCase();
   if (!ext) ext = /zip/.test(type) ? '.zip' : /csv/.test(type) ? '.csv' : /geopackage|sqlite/.test(type) ? '.gpkg' : '.geojson';
-  const file = join(dir, `download${ext}`);
+  const file = join(dir, `${name}${ext}`);
   let seen = 0;
   const cap = new Transform({
     transform(chunk: Buffer, _e, cb) {
       seen += chunk.length;
-      cb(seen > max ? new InputError(`download is larger than ${max} bytes`, source.url!) : null, chunk);
+      cb(seen > max ? new InputError(`download is larger than ${max} bytes`, url) : null, chunk);
     },
   });
   await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), cap, createWriteStream(file));

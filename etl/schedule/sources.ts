@@ -4,6 +4,7 @@ import { Cron } from 'croner';
 import { getLayer } from '../../schemas/index.ts';
 import { InputError } from '../errors.ts';
 import { PROJECT_ROOT } from '../../schemas/paths.ts';
+import { RUIAN_FILE_LAYERS, type RuianSourceConfig } from '../ruian/monthly.ts';
 
 const root = PROJECT_ROOT;
 
@@ -12,8 +13,11 @@ export interface SourceConfig {
   name: string;
   /** local file (relative to the repository root) … */
   path?: string;
-  /** … or an http(s) URL downloaded on every run */
+  /** … or an http(s) URL downloaded on every run … */
   url?: string;
+  /** … or the monthly RÚIAN files of the municipalities from ČÚZK (etl/ruian/monthly.ts), into the RÚIAN layers */
+  ruian?: RuianSourceConfig;
+  /** the layer the file is imported into (a `ruian` source fills all RÚIAN layers; this names the first) */
   layer: string;
   mapping?: string;
   municipality?: number;
@@ -53,7 +57,14 @@ export function loadSources(file = sourcesFile()): SourceConfig[] {
     if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(s.name ?? '')) throw new InputError(`source name must be lower-case letters, digits and dashes`, where);
     if (names.has(s.name)) throw new InputError('duplicate source name', where);
     names.add(s.name);
-    if (!!s.path === !!s.url) throw new InputError('give exactly one of "path" and "url"', where);
+    if ([s.path, s.url, s.ruian].filter(Boolean).length !== 1) throw new InputError('give exactly one of "path", "url" and "ruian"', where);
+    if (s.ruian) {
+      const m = s.ruian.municipalities;
+      if (m !== 'orp' && !(Array.isArray(m) && m.length > 0 && m.every((k) => Number.isInteger(k) && k >= 100000 && k <= 999999)))
+        throw new InputError('ruian.municipalities must be "orp" or a list of 6-digit RÚIAN codes', where);
+      if (s.ruian.baseUrl !== undefined && !/^https?:\/\//i.test(s.ruian.baseUrl)) throw new InputError('ruian.baseUrl must be http(s)', where);
+      s.layer ??= RUIAN_FILE_LAYERS[0][0];
+    }
     if (s.url && !/^https?:\/\//i.test(s.url)) throw new InputError('url must be http(s)', where);
     if (!getLayer(s.layer)) throw new InputError(`unknown layer "${s.layer}"`, where);
     try {

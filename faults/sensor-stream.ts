@@ -39,7 +39,7 @@ export async function runStreamFault(ctx: FaultContext, fault: StreamFault): Pro
   const tag = randomBytes(4).toString('hex');
   const observer = new pg.Client({ connectionString: fresh.url, application_name: 'geoportal-fault-observer' });
   let server: ChildServer | undefined;
-  let broker: PrivateBroker | undefined;
+  let broker: (PrivateBroker & { dir: string }) | undefined;
   try {
     const setup = await openDatabase({ databaseUrl: fresh.url, poolSize: 2 });
     await migrate(setup.db);

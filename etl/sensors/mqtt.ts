@@ -135,8 +135,13 @@ export async function startSubscriber(registry: SensorRegistry, queue: IngestQue
   const topics = topicFilters(opts);
   client.on('connect', (ack) => {
     log(`sensors: mqtt connected to ${redact(opts.url)} as ${opts.clientId} (session ${ack.sessionPresent ? 'resumed' : 'new'})`);
-    // (re)subscribing is idempotent; a resumed session keeps the subscription anyway
-    client.subscribe(topics, { qos: 1 }, (err) => err && log(`sensors: subscribe failed: ${err.message}`));
+    // Subscribe on every connect, also when the session was resumed: Mosquitto 2.0 resumes a persistent
+    // session after a restart without its shared ($share) subscriptions, so nothing new would arrive
+    // (faults/scenarios/mqtt-broker-restart.ts). A repeated SUBSCRIBE replaces the subscription (MQTT
+    // 3.8.4) and loses nothing. `resubscribe: true` because mqtt.js skips a filter it already subscribed.
+    const filters: Record<string, { qos: 1 }> & { resubscribe?: boolean } = Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }]));
+    filters.resubscribe = true;
+    client.subscribe(filters as unknown as Record<string, { qos: 1 }>, (err) => err && log(`sensors: subscribe failed: ${err.message}`));
   });
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, 3000);

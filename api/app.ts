@@ -30,6 +30,7 @@ import { attachmentRoutes } from './editing/attachments.ts';
 import { historyRoutes } from './history/routes.ts';
 import { openData } from './catalog/mount.ts';
 import { dtmRoutes } from './dtm/routes.ts';
+import { uapRoutes } from './uap/routes.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -54,6 +55,8 @@ export interface AppOptions {
   trustedProxies?: TrustedProxies;
   /** background parts /api/health reports (the server registers sensor ingest and scheduler) */
   health?: HealthParts;
+  /** ÚAP: days after which delivered data are stale (UAP_STALE_DAYS, default 730) */
+  uapStaleDays?: number;
 }
 
 /** Koa, with a handler in front that may answer a request before Koa does (api/tiles/fast-path.ts). */
@@ -104,7 +107,7 @@ export function createApp(opts: AppOptions): Koa {
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));
   // before the read routes: they add the ETag to single items and answer ?asOf= reads
-  for (const router of [authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), dtmRoutes(opts.database.db), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
+  for (const router of [authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), dtmRoutes(opts.database.db), uapRoutes(opts.database.db, { staleAfterDays: opts.uapStaleDays }), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -29,6 +29,8 @@ export interface Config {
   auth: AuthConfig;
   /** reverse proxies (addresses/CIDRs) whose X-Forwarded-* headers are believed (TRUST_PROXY); none by default */
   trustedProxies: TrustedProxies;
+  /** ÚAP data older than this many days are stale in the state per municipality (UAP_STALE_DAYS) */
+  uapStaleDays: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     auth: loadAuthConfig(env),
     trustedProxies: parseTrustProxy(env.TRUST_PROXY),
+    uapStaleDays: Math.max(1, nonNegative(env, 'UAP_STALE_DAYS', 730)),
   };
 }
 

@@ -90,6 +90,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
     auth: config.auth,
     trustedProxies: config.trustedProxies,
     dataDir: config.dataDir,
+    uapStaleDays: config.uapStaleDays,
     extra: [(ctx, next) => (bridge ? bridge(ctx, next) : next())],
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -41,6 +41,8 @@ const BY_THEME: Record<Theme, Pick<DatasetMetadata, 'euThemes' | 'frequency' | '
   landuse: { euThemes: ['REGI', 'ENVI'], frequency: 'IRREG', hvd: 'landUse' },
   sensors: { euThemes: ['ENVI', 'TECH'], frequency: 'DAILY', hvd: 'environmentalMonitoring' },
   'public-information': { euThemes: ['GOVE', 'REGI'], frequency: 'MONTHLY', hvd: null },
+  // ÚAP data are the providers' own datasets, gathered for planning; not an HVD dataset of ours
+  'territorial-analysis': { euThemes: ['REGI', 'ENVI'], frequency: 'IRREG', hvd: null },
 };
 
 /** Per-layer overrides, keyed by layer id. */

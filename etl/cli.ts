@@ -13,6 +13,7 @@ import { importCityLand } from './ruian/city-land.ts';
 import { loadSources, sourcesFile } from './schedule/sources.ts';
 import { markStale, runSource, startScheduler } from './schedule/runner.ts';
 import { dtmExportCommand, DTM_USAGE } from './dtm/cli.ts';
+import { uapDeliverCommand, uapDeliveriesCommand, uapStateCommand, UAP_USAGE } from './uap/cli.ts';
 
 export interface CliIo {
   out(line: string): void;
@@ -40,6 +41,7 @@ const USAGE = `Použití / usage:
   npm run etl -- seed
   npm run etl -- layers
 ${DTM_USAGE}
+${UAP_USAGE}
 Soubory / files: .shp (+.dbf .prj .cpg), .zip (zabalený SHP), .gpkg, .geojson/.json, .csv (sloupce se souřadnicemi),
   RÚIAN: *_UKSH.xml[.zip] (VFR, --source-layer AdresniMista|Ulice|StavebniObjekty|CastiObci|Parcely), *_ADR.csv[.zip]`;
 
@@ -70,6 +72,12 @@ export async function runEtlCli(argv: string[], db: Kysely<any>, io: CliIo): Pro
         return 0;
       case 'dtm-export':
         return await dtmExportCommand(rest, db, io);
+      case 'uap-deliver':
+        return await uapDeliverCommand(rest, db, io);
+      case 'uap-state':
+        return await uapStateCommand(rest, db, io);
+      case 'uap-deliveries':
+        return await uapDeliveriesCommand(rest, db, io);
       case 'layers':
         for (const l of layers) io.out(`${l.id}\t${l.geometryType}\t${l.title.cs}`);
         return 0;

@@ -23,6 +23,11 @@ export interface ImportOptions {
   layerId: string;
   /** RÚIAN code: the file holds only this municipality's features, and only they are replaced */
   municipality?: number;
+  /**
+   * A part of the layer the file replaces, other than a municipality (ÚAP: one provider's jev): every
+   * record's source id is prefixed with it, and only features whose source id starts with it are withdrawn.
+   */
+  sourceIdScope?: string;
   /** EPSG code overriding (or supplying) the source's CRS */
   srid?: number;
   encoding?: string;
@@ -157,8 +162,8 @@ export async function importFile(db: Kysely<any>, opts: ImportOptions): Promise<
  * options can only give what the last run gave.
  */
 function optionsHash(opts: ImportOptions): string {
-  const { layerId, municipality, srid, encoding, mapping, sourceLayer, invalidGeometry, maxValueLength, idField } = opts;
-  return hash('sha1', JSON.stringify([layerId, municipality ?? null, srid ?? null, encoding ?? null, mapping ?? null, sourceLayer ?? null, invalidGeometry ?? null, maxValueLength ?? null, idField ?? null]), 'hex');
+  const { layerId, municipality, srid, encoding, mapping, sourceLayer, invalidGeometry, maxValueLength, idField, sourceIdScope } = opts;
+  return hash('sha1', JSON.stringify([layerId, municipality ?? null, srid ?? null, encoding ?? null, mapping ?? null, sourceLayer ?? null, invalidGeometry ?? null, maxValueLength ?? null, idField ?? null, ...(sourceIdScope ? [sourceIdScope] : [])]), 'hex');
 }
 
 /**
@@ -359,7 +364,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   const c1Likely = windowsCounterpart(source.encoding);
   let checkedColumns = false;
   const stagingStarted = performance.now();
-  const prefix = opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '';
+  const prefix = (opts.sourceIdScope ?? '') + (opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '');
   for await (const batch of source.batches ? source.batches() : oneByOne(source.records())) {
     for (const rec of batch) {
       report.read++;
@@ -539,7 +544,8 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
         `záznamy bez identifikátoru: v tomto běhu se nic nestahuje`,
     );
   } else if (existing > 0) {
-    const scope = opts.municipality !== undefined && layer.perMunicipality ? sql`AND municipality_code = ${opts.municipality}` : sql``;
+    const scope = sql`${opts.municipality !== undefined && layer.perMunicipality ? sql`AND municipality_code = ${opts.municipality}` : sql``}
+      ${opts.sourceIdScope ? sql`AND left(source_id, ${opts.sourceIdScope.length}::integer) = ${opts.sourceIdScope}` : sql``}`;
     const kept = [...rejectedIds];
     const deleted = await sql`
       DELETE FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = t.source_id)

@@ -27,6 +27,8 @@ export interface FieldMapping {
   derived?: Record<string, { from: string; pattern: string }>;
   /** schema attribute → value used when the source has none (e.g. every cable of this vendor file lies underground) */
   constants?: Record<string, string | number | boolean>;
+  /** schema attribute → value set on every record whatever the source holds (ÚAP: the delivery's jev, provider and number) */
+  fixed?: Record<string, string | number | boolean>;
   /** vendor column holding the RÚIAN municipality code */
   municipalityField?: string;
   /** CSV: the coordinate columns and their CRS (otherwise guessed from the header) */
@@ -82,6 +84,7 @@ export function compileMapping(attributeNames: string[], mapping: FieldMapping |
       pattern: derived ? new RegExp(derived.pattern) : undefined,
       values: mapping?.values?.[name],
       constant: mapping?.constants && name in mapping.constants ? { value: mapping.constants[name] } : undefined,
+      fixed: mapping?.fixed && name in mapping.fixed ? { value: mapping.fixed[name] } : undefined,
     };
   });
   const byColumns = new Map<string, (props: Record<string, unknown>) => Record<string, unknown>>();
@@ -105,7 +108,7 @@ export function compileMapping(attributeNames: string[], mapping: FieldMapping |
         // DBF and GeoPackage date fields arrive as Date objects: the schema's dates are YYYY-MM-DD
         if (v instanceof Date) v = Number.isNaN(v.getTime()) ? null : v.toISOString().slice(0, 10);
         if ((v === undefined || v === null || v === '') && p.constant) v = p.constant.value;
-        out[p.name] = v;
+        out[p.name] = p.fixed ? p.fixed.value : v;
       }
       return out;
     };

@@ -28,6 +28,7 @@ import { ulice } from './layers/ulice.ts';
 import { castiObci } from './layers/casti-obci.ts';
 import { adresniMista } from './layers/adresni-mista.ts';
 import { pozemkyMesta } from './layers/pozemky-mesta.ts';
+import { uapLayers } from './layers/uap.ts';
 
 export type * from './types.ts';
 
@@ -38,6 +39,8 @@ export const layers: readonly LayerSchema[] = [
   stavebniObjekty, ulice, castiObci, adresniMista,
   // land-use plan (JSÚPD), pasport areas, lines, then points
   upZastaveneUzemi, upPlochyRzv, upPlochyZmen, upKoridory, upVpsVpo, upVpsVpoLinie,
+  // ÚAP phenomena delivered by providers (areas, lines, points; public, then not public)
+  ...uapLayers,
   pozemkyMesta, zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo, optickaSitTrasy,
   stromy, detskaHriste, mobiliar, dopravniZnacky, svetelneBody, kamery, optickaSitKomory,
   stanovisteTridenehoOdpadu, verejneInformace, senzory];

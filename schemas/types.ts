@@ -96,7 +96,9 @@ export type Theme =
   | 'waste'
   | 'landuse'
   | 'sensors'
-  | 'public-information';
+  | 'public-information'
+  /** ÚAP: territorial analytical materials delivered by data providers (schemas/uap) */
+  | 'territorial-analysis';
 
 export interface LayerSchema {
   /** URL-safe id, used as collection id, tile layer name and (with `-` → `_`) table suffix */

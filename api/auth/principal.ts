@@ -62,6 +62,8 @@ export function isLegalDocument(layer: LayerSchema): boolean {
  */
 export function canEditLayer(p: Pick<Principal, 'role' | 'layers'>, layer: LayerSchema): boolean {
   if (isLegalDocument(layer)) return p.role === 'plan_admin';
+  // ÚAP data change only by a provider's delivery (etl/uap), which replaces the provider's jev as a whole
+  if (layer.theme === 'territorial-analysis') return false;
   switch (p.role) {
     case 'plan_admin':
       return false;

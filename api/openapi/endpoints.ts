@@ -69,6 +69,31 @@ export const ENDPOINTS: OperationDef[] = [
   { path: '/alerts', operationId: 'getAlerts', summary: 'Open alerts and alert history', tags: ['Sensors'], parameters: [query('limit', 'History entries (1–1000)', { type: 'integer' }), query('sensor', 'Only this sensor')], responses: { '200': json('Alerts'), ...BAD } },
   { path: '/alerts/stream', operationId: 'streamAlerts', summary: 'Alerts and observations as Server-Sent Events', tags: ['Sensors'], responses: { '200': { description: 'Event stream', content: { 'text/event-stream': {} } } } },
 
+  // ÚAP (api/uap): the register is public; deliveries and the state per municipality belong to the planning department (plan_admin) and administrators
+  { path: '/uap/jevy', operationId: 'getUapRegister', summary: 'The register of ÚAP phenomena (jevy) of decree 500/2006 Sb., annex 1, part A, with its source', tags: ['ÚAP'], responses: { '200': json('Source, count and the jevy (number, name, kinds of geometry, providers, municipalities concerned)') } },
+  { path: '/uap/deliveries', operationId: 'getUapDeliveries', summary: 'ÚAP deliveries, newest first, with the jevy a later delivery superseded', tags: ['ÚAP'], parameters: [query('provider', 'Only this provider'), query('limit', 'Number of deliveries (1–1000)', { type: 'integer' })], responses: { '200': json('Deliveries'), ...BAD, ...SIGN_IN, ...FORBIDDEN } },
+  {
+    method: 'post',
+    path: '/uap/deliveries',
+    operationId: 'makeUapDelivery',
+    summary: 'Record a provider\'s delivery of one or more jevy (the file is the request body)',
+    description: `${BODY_NOTE} The body is the file as delivered (zipped Shapefile, GeoPackage, GeoJSON, FlatGeobuf or CSV); it runs through the ETL import (CRS, encoding, validation, rejects) and replaces the provider's earlier data of those jevy in one transaction.`,
+    tags: ['ÚAP'],
+    parameters: [
+      query('provider', 'Data provider (poskytovatel údajů)'),
+      query('deliveredOn', 'Date of the handover, YYYY-MM-DD (default today)', { type: 'string', format: 'date' }),
+      query('public', 'The provider\'s terms allow publishing the data', { type: 'boolean' }),
+      query('jev', 'A jev of the delivery, with the layer of the file holding it: 73 or 72:stanice (repeat for several)', { type: 'array', items: { type: 'string' } }),
+      query('municipality', 'RÚIAN codes of the municipalities the delivery covers (default: those its features touch)', { type: 'array', items: { type: 'integer' } }),
+      query('name', 'File name with its suffix (.zip, .gpkg, .geojson, .fgb, .csv)'),
+      query('srs', 'CRS when the file does not state it, e.g. EPSG:5514'),
+      query('encoding', 'Text encoding of a Shapefile without .cpg (default windows-1250)'),
+      query('note', 'Note to the delivery'),
+    ],
+    responses: { '201': json('The delivery with one ETL run per jev (counts, rejects, warnings)'), ...BAD, ...SIGN_IN, ...FORBIDDEN, '413': problemResponse('File too large'), '422': problemResponse('The file or the delivery was refused; nothing changed') },
+  },
+  { path: '/uap/{kod}', operationId: 'getUapState', summary: 'State of ÚAP in a municipality: each jev delivered (by whom, when), stale or missing', tags: ['ÚAP'], parameters: [P_MUNICIPALITY], responses: { '200': json('State per jev'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+
   // open data (api/downloads, api/catalog)
   { path: '/downloads/{name}', operationId: 'download', summary: 'A whole layer as a file (or the features selected by bbox and filter)', tags: ['Open data'], parameters: [P_FORMAT_FILE, query('bbox', 'minx,miny,maxx,maxy in CRS84'), query('filter', 'CQL2 filter'), query('filter-lang', 'cql2-text or cql2-json'), query('filter-crs', 'CRS of geometry literals in filter')], responses: { '200': { description: 'The file' }, '304': { description: 'Not modified' }, ...BAD, ...NOT_FOUND } },
   { path: '/downloads/obec/{kod}/{name}', operationId: 'downloadMunicipality', summary: 'One municipality\'s part of a layer as a file', tags: ['Open data'], parameters: [P_MUNICIPALITY, path('name', 'Layer id and format suffix', 'stanoviste-trideneho-odpadu.geojson'), query('bbox', 'minx,miny,maxx,maxy in CRS84'), query('filter', 'CQL2 filter'), query('filter-lang', 'cql2-text or cql2-json'), query('filter-crs', 'CRS of geometry literals in filter')], responses: { '200': { description: 'The file' }, '304': { description: 'Not modified' }, ...BAD, ...NOT_FOUND } },

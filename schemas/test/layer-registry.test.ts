@@ -6,7 +6,7 @@ import { validateProperties } from '../validate.ts';
 import { RZV_TYPE_CODES, RZV_GROUPS } from '../layers/_jsupd.ts';
 import { sampleProperties } from '../../etl/test/sample-feature.ts';
 
-const THEMES = ['boundaries', 'infrastructure', 'greenery', 'waste', 'landuse', 'sensors', 'public-information'];
+const THEMES = ['boundaries', 'infrastructure', 'greenery', 'waste', 'landuse', 'sensors', 'public-information', 'territorial-analysis'];
 const PASPORTS = ['svetelne-body', 'kabelove-vedeni-vo', 'stromy', 'zelene-plochy', 'komunikace', 'stanoviste-trideneho-odpadu', 'hrobova-mista', 'parkoviste', 'detska-hriste', 'dopravni-znacky', 'mobiliar', 'destova-kanalizace', 'kamery'];
 const LANDUSE = ['up-plochy-rzv', 'up-zastavene-uzemi', 'up-plochy-zmen', 'up-vps-vpo', 'up-vps-vpo-linie', 'up-koridory'];
 

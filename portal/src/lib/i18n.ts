@@ -50,6 +50,8 @@ const STRINGS = {
   theme_landuse: { cs: 'Územní plán', en: 'Land-use plan' },
   theme_sensors: { cs: 'Senzory', en: 'Sensors' },
   'theme_public-information': { cs: 'Veřejné informace', en: 'Public information' },
+  uapStateLink: { cs: 'Stav územně analytických podkladů v obcích (odbor územního plánování)', en: 'State of the territorial analytical materials per municipality (planning department)' },
+  'theme_territorial-analysis': { cs: 'Územně analytické podklady', en: 'Territorial analytical materials' },
   search: { cs: 'Hledat obec nebo místo', en: 'Search a municipality or place' },
   searchPlaceholder: { cs: 'např. Jirkov', en: 'e.g. Jirkov' },
   searchNoResults: { cs: 'Nic nenalezeno', en: 'Nothing found' },

@@ -8,6 +8,8 @@ import type { User } from '$lib/auth/client.ts';
 export function editableLayers(user: User): LayerSchema[] {
   return layers.filter((l) => {
     if (l.theme === 'landuse') return user.role === 'plan_admin';
+    // ÚAP data change only by a provider's delivery (etl/uap), never in the editor
+    if (l.theme === 'territorial-analysis') return false;
     switch (user.role) {
       case 'plan_admin':
         return false;

@@ -64,7 +64,7 @@ export function featureTitle(layer: LayerSchema, props: Record<string, unknown>,
   return `${loc(layer.title, lang)} ${id ?? ''}`.trim();
 }
 
-const THEME_ORDER: Theme[] = ['public-information', 'sensors', 'waste', 'greenery', 'infrastructure', 'landuse', 'boundaries'];
+const THEME_ORDER: Theme[] = ['public-information', 'sensors', 'waste', 'greenery', 'infrastructure', 'territorial-analysis', 'landuse', 'boundaries'];
 
 /** Layers grouped by theme, in a fixed theme order; within a theme the top-drawn layer first. */
 export function layersByTheme(list: readonly LayerSchema[] = publicLayers): { theme: Theme; layers: LayerSchema[] }[] {

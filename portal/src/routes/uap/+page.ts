@@ -1,0 +1,2 @@
+// staff data, loaded in the browser with the session
+export const ssr = false;

@@ -31,6 +31,10 @@ import { historyRoutes } from './history/routes.ts';
 import { openData } from './catalog/mount.ts';
 import { dtmRoutes } from './dtm/routes.ts';
 import { uapRoutes } from './uap/routes.ts';
+import { KEY_HEADER, KeyDirectory } from './developers/keys.ts';
+import { trackResponse, UsageRecorder } from './developers/usage.ts';
+import { apiKeyCheck, developerRoutes } from './developers/routes.ts';
+import { createMailer, type Mailer } from './developers/mailer.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -57,23 +61,45 @@ export interface AppOptions {
   health?: HealthParts;
   /** ÚAP: days after which delivered data are stale (UAP_STALE_DAYS, default 730) */
   uapStaleDays?: number;
+  /** developers' keys: how sign-in links are sent (default: logged) and the default limit of a key (API_KEY_RATE_LIMIT_PER_MINUTE) */
+  developers?: { mailer?: Mailer; apiKeyPerMinute?: number };
 }
 
 /** Koa, with a handler in front that may answer a request before Koa does (api/tiles/fast-path.ts). */
 class GeoportalApp extends Koa {
   fastPath?: FastHandler;
   trustedProxies = new TrustedProxies([]);
+  apiKeys?: KeyDirectory;
+  usage?: UsageRecorder;
 
   override callback(): ReturnType<Koa['callback']> {
     const koa = super.callback();
     return (req, res) => {
       // first of all: forwarding headers of untrusted peers are dropped before anyone reads them
       if (req instanceof IncomingMessage) resolveClient(req, this.trustedProxies);
-      const fast = this.fastPath && req instanceof IncomingMessage && res instanceof ServerResponse ? this.fastPath(req, res) : false;
+      // usage statistics of every API request, however it is answered: by key (0 = anonymous) and endpoint family, never by address
+      if (this.usage && this.apiKeys && req instanceof IncomingMessage && res instanceof ServerResponse && req.url?.startsWith('/api')) {
+        const usage = this.usage;
+        const key = this.apiKeys.known(req);
+        const path = req.url.split('?', 1)[0]!;
+        const t0 = performance.now();
+        trackResponse(res, (status, bytes) => usage.record(key?.id ?? 0, path, status, bytes, performance.now() - t0));
+      }
+      // an unknown key is refused by Koa (api/developers/routes.ts), so the fast path does not serve it anonymously
+      const unknownKey = req.headers[KEY_HEADER] !== undefined && !(req instanceof IncomingMessage && this.apiKeys?.known(req));
+      const fast = this.fastPath && !unknownKey && req instanceof IncomingMessage && res instanceof ServerResponse ? this.fastPath(req, res) : false;
       if (fast === false) return koa(req, res);
       return fast.then((answered) => (answered ? undefined : koa(req, res)));
     };
   }
+}
+
+/** Stops the app's background timers and writes the usage statistics not yet flushed (server shutdown). */
+export async function closeApp(app: Koa): Promise<void> {
+  if (!(app instanceof GeoportalApp)) return;
+  app.apiKeys?.stop();
+  app.usage?.stop();
+  await app.usage?.flush().catch(() => {});
 }
 
 export function createApp(opts: AppOptions): Koa {
@@ -82,7 +108,16 @@ export function createApp(opts: AppOptions): Koa {
   // Koa reads X-Forwarded-Proto/-Host only with proxy on; resolveClient has removed them unless a trusted proxy sent them
   app.proxy = app.trustedProxies.size > 0;
   const tileCache = opts.tileCache ?? new TileCache();
-  const limiter = new RateLimiter(opts.rateLimit ?? { perMinute: 3000 });
+  const limits = opts.rateLimit ?? { perMinute: 3000 };
+  // a developer's key raises the limit for its holder; anonymous use keeps the per-address default
+  const keys = new KeyDirectory(opts.database.db, opts.developers?.apiKeyPerMinute ?? 10 * limits.perMinute);
+  void keys.refresh().catch(() => {});
+  keys.start();
+  const usage = new UsageRecorder(opts.database.db);
+  usage.start(60_000, (e) => console.error(JSON.stringify({ level: 'error', msg: `usage statistics not flushed (kept for the next try): ${e.message}` })));
+  app.apiKeys = keys;
+  app.usage = usage;
+  const limiter = new RateLimiter({ ...limits, tierOf: keys.tierOf });
   app.on('error', (err: Error, ctx?: Koa.Context) => {
     console.error(JSON.stringify({ level: 'error', msg: err.message, path: ctx?.path, stack: err.stack?.split('\n').slice(0, 6) }));
   });
@@ -102,12 +137,14 @@ export function createApp(opts: AppOptions): Koa {
   app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));
   app.use(problemMiddleware);
   app.use(rateLimit(limiter));
+  app.use(apiKeyCheck(keys));
   app.use(inputHygiene);
   for (const mw of opts.extra ?? []) app.use(mw);
   const auth = opts.auth ?? DEFAULT_AUTH;
   app.use(authMiddleware(opts.database.db, auth));
   // before the read routes: they add the ETag to single items and answer ?asOf= reads
-  for (const router of [authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), dtmRoutes(opts.database.db), uapRoutes(opts.database.db, { staleAfterDays: opts.uapStaleDays }), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
+  const mailer = opts.developers?.mailer ?? createMailer({ from: 'geoportal@localhost' }, (line) => console.log(line));
+  for (const router of [developerRoutes({ db: opts.database.db, keys, usage, mailer, auth }), authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), dtmRoutes(opts.database.db), uapRoutes(opts.database.db, { staleAfterDays: opts.uapStaleDays }), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

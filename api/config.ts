@@ -23,6 +23,14 @@ export interface Config {
   tileCacheMb: number;
   /** requests per client IP and minute (RATE_LIMIT_PER_MINUTE, 0 = off) */
   rateLimitPerMinute: number;
+  /** requests per minute a developer's API key allows by default (API_KEY_RATE_LIMIT_PER_MINUTE; default 10 × RATE_LIMIT_PER_MINUTE) */
+  apiKeyRateLimitPerMinute: number;
+  /** also limit clients on loopback (RATE_LIMIT_LOOPBACK=1; tests and local trials of the limits) */
+  rateLimitLoopback: boolean;
+  /** SMTP server for the developers' sign-in links (SMTP_URL, e.g. smtps://user:pass@host:465); without it the link is logged */
+  smtpUrl?: string;
+  /** sender of those e-mails (MAIL_FROM) */
+  mailFrom: string;
   /** pino level (LOG_LEVEL) */
   logLevel: string;
   /** accounts, sessions, OpenID Connect (COOKIE_SECURE, SESSION_TTL_SECONDS, OIDC_*) */
@@ -49,6 +57,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     tileCacheMb: nonNegative(env, 'TILE_CACHE_MB', 64),
     rateLimitPerMinute: nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 3000),
+    apiKeyRateLimitPerMinute: nonNegative(env, 'API_KEY_RATE_LIMIT_PER_MINUTE', 10 * nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 3000)),
+    rateLimitLoopback: env.RATE_LIMIT_LOOPBACK === '1',
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.MAIL_FROM || 'geoportal@chomutov-mesto.cz',
     logLevel: env.LOG_LEVEL || 'info',
     auth: loadAuthConfig(env),
     trustedProxies: parseTrustProxy(env.TRUST_PROXY),

@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import type { Middleware } from 'koa';
 import { loadConfig, pgliteDir, type Config } from './config.ts';
-import { createApp, type NodeHandler } from './app.ts';
+import { closeApp, createApp, type NodeHandler } from './app.ts';
+import { createMailer } from './developers/mailer.ts';
 import { bridgeMiddleware, readLiveLock, writeLock } from './local-bridge.ts';
 import { openDatabase, probeCapabilities, type Database } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
@@ -83,7 +84,8 @@ export async function startServer(config: Config, log: (m: string) => void = con
     health,
     tileCache,
     logger,
-    rateLimit: { perMinute: config.rateLimitPerMinute },
+    rateLimit: { perMinute: config.rateLimitPerMinute, limitLoopback: config.rateLimitLoopback },
+    developers: { apiKeyPerMinute: config.apiKeyRateLimitPerMinute, mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }, log) },
     database,
     publicBaseUrl: config.publicBaseUrl,
     portal,
@@ -119,6 +121,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
       scheduler?.stop();
       await sensors?.stop();
       await new Promise<void>((r) => server.close(() => r()));
+      await closeApp(app);
       await stopInvalidation();
       await redis?.quit().catch(() => {});
       await database.close();

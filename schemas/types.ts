@@ -1,4 +1,5 @@
 import type { DtmMapping } from './dtm.ts';
+import type { OfnMapping } from './ofn.ts';
 
 /**
  * The one definition of a layer type. Everything else (DB tables, validation,
@@ -127,4 +128,6 @@ export interface LayerSchema {
   public?: boolean;
   /** JVF DTM object type and attribute/code mappings (schemas/dtm.ts); layers without one are not delivered to the DTM */
   dtm?: DtmMapping;
+  /** the Czech open formal norm (OFN) the layer's data is also published in (schemas/ofn.ts); layers without one have no OFN distribution */
+  ofn?: OfnMapping;
 }

@@ -6,6 +6,7 @@ import { extraDatasets, type ExtraDataset } from '../../data-catalog/registry.ts
 import { serviceIri, type CatalogContext, type DatasetRecord, type DistributionRecord, type ServiceRecord } from '../../data-catalog/records.ts';
 import { FORMATS } from '../downloads/formats.ts';
 import { downloadName, type DownloadCache } from '../downloads/cache.ts';
+import { ofnPath } from './ofn.ts';
 import { layerFacts, municipalityNames, type LayerFacts } from './facts.ts';
 
 /** Layers published openly: the catalogue never lists what needs an account. */
@@ -125,6 +126,18 @@ export async function layerDataset(db: Kysely<any>, ctx: CatalogContext, cache: 
       service: 'tiles',
     },
   );
+  if (layer.ofn) {
+    const url = `${ctx.base}${ofnPath(layer)}`;
+    distributions.push({
+      key: 'ofn',
+      title: { cs: `${layer.title.cs} podle ${layer.ofn.norm.title.cs} (JSON-LD)`, en: `${layer.title.en} as ${layer.ofn.norm.title.en} (JSON-LD)` },
+      accessUrl: url,
+      downloadUrl: url,
+      mediaType: 'application/ld+json',
+      euFileType: 'JSON_LD',
+      conformsTo: layer.ofn.norm.iri,
+    });
+  }
   return { ...base(ctx, layer, facts), iri: datasetIri(ctx, layer.id), kind: 'dataset', distributions };
 }
 

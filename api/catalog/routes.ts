@@ -19,6 +19,7 @@ import {
 import { layerJsonSchema } from './json-schema.ts';
 import { portalDataset } from './portal.ts';
 import { municipalityNames } from './facts.ts';
+import { ofnDocument } from './ofn.ts';
 
 type Syntax = 'turtle' | 'jsonld';
 
@@ -134,6 +135,24 @@ export function catalogRoutes(opts: CatalogOptions): Router {
     const layer = layerOr404(name);
     ctx.type = 'application/schema+json';
     ctx.body = layerJsonSchema(layer, schemaIri(cctx, layer.id));
+  });
+
+  // the layer in the shape of its Czech open formal norm (schemas/ofn.ts), an extra distribution of its dataset
+  router.get('/api/downloads/ofn/:name', async (ctx: Context) => {
+    const id = ctx.params.name!.replace(/\.jsonld$/, '');
+    const layer = layerOr404(id);
+    if (!layer.ofn || !ctx.params.name!.endsWith('.jsonld')) throw new NotFound(`"${id.slice(0, 100)}" has no OFN distribution`);
+    const body = JSON.stringify(await ofnDocument(db, layer, cctx.base));
+    ctx.set('Cache-Control', 'public, max-age=0, must-revalidate');
+    ctx.etag = createHash('sha256').update(body).digest('base64url').slice(0, 32);
+    ctx.status = 200;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.type = 'application/ld+json; charset=utf-8';
+    ctx.set('Content-Disposition', `attachment; filename="${layer.id}.ofn.jsonld"`);
+    ctx.body = body;
   });
 
   // plain JSON for the portal's /data pages; links point at the serving origin so downloads work locally

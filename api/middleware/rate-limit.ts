@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import { HttpProblem } from '../problem.ts';
 import type { ClientAddress } from './client-address.ts';
@@ -8,6 +9,14 @@ export interface RateLimitOptions {
   perMinute: number;
   /** also limit loopback clients (tests of the limiter itself; local tools connecting directly are exempt otherwise) */
   limitLoopback?: boolean;
+  /** which limit applies to a request other than the anonymous default: a developer key's (api/developers/keys.ts) */
+  tierOf?: (req: IncomingMessage) => RateTier | undefined;
+}
+
+/** A request's own limit and the counter it is counted on (instead of its client address). */
+export interface RateTier {
+  subject: string;
+  perMinute: number;
 }
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
@@ -37,10 +46,12 @@ export class RateLimiter {
    * so no header can buy an exemption.
    */
   take(client: ClientAddress, request?: object): RateDecision | undefined {
-    const ip = client.ip;
+    const tier = request && this.opts.tierOf ? this.opts.tierOf(request as IncomingMessage) : undefined;
+    const ip = tier?.subject ?? client.ip;
+    const perMinute = tier?.perMinute ?? this.opts.perMinute;
     if (this.opts.perMinute <= 0 || (!this.opts.limitLoopback && !client.forwarded && LOOPBACK.test(client.peer))) return undefined;
     if (request) {
-      if (this.counted.has(request)) return { limit: this.opts.perMinute, remaining: this.remaining(ip) };
+      if (this.counted.has(request)) return { limit: perMinute, remaining: this.remaining(ip, perMinute) };
       this.counted.add(request);
     }
     const now = Date.now();
@@ -50,14 +61,14 @@ export class RateLimiter {
       this.windows.set(ip, w);
     }
     w.count++;
-    const d: RateDecision = { limit: this.opts.perMinute, remaining: Math.max(0, this.opts.perMinute - w.count) };
-    if (w.count > this.opts.perMinute) d.retryAfter = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
+    const d: RateDecision = { limit: perMinute, remaining: Math.max(0, perMinute - w.count) };
+    if (w.count > perMinute) d.retryAfter = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
     return d;
   }
 
-  private remaining(ip: string): number {
+  private remaining(ip: string, perMinute: number): number {
     const w = this.windows.get(ip);
-    return Math.max(0, this.opts.perMinute - (w?.count ?? 0));
+    return Math.max(0, perMinute - (w?.count ?? 0));
   }
 }
 

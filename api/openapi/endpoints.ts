@@ -21,6 +21,9 @@ const P_COLLECTION = path('collectionId', 'Collection (layer) id', 'obce');
 const P_FEATURE = path('featureId', 'Feature id', 1, { type: 'integer' });
 const P_MUNICIPALITY = path('kod', 'RÚIAN code of a municipality of ORP Chomutov', 563099, { type: 'integer' });
 const P_FORMAT_FILE = path('name', 'Layer id and format suffix: .geojson, .csv, .gpkg, .shp.zip, .fgb', 'obce.geojson');
+const P_KEY = path('keyId', 'Key id', 1, { type: 'integer' });
+const DAYS = query('days', 'Days back from today (1–366, default 30)', { type: 'integer' });
+const DEV_NOTE = 'Developer session cookie with the X-CSRF-Token header (from /developers/me).';
 const BODY_NOTE = 'Write operations need a session cookie with the X-CSRF-Token header, or a bearer API token.';
 
 export const ENDPOINTS: OperationDef[] = [
@@ -52,6 +55,18 @@ export const ENDPOINTS: OperationDef[] = [
   { path: '/admin/users', operationId: 'getUsers', summary: 'Accounts (administrators)', tags: ['Auth'], responses: { '200': json('Accounts'), ...SIGN_IN, ...FORBIDDEN } },
   { method: 'post', path: '/admin/users', operationId: 'createUser', summary: 'Create an account (administrators)', description: BODY_NOTE, tags: ['Auth'], responses: { '201': json('Created'), ...BAD, ...SIGN_IN, ...FORBIDDEN, '409': problemResponse('E-mail already used') } },
   { method: 'patch', path: '/admin/users/{userId}', operationId: 'updateUser', summary: 'Change role, password or disable an account (administrators)', description: BODY_NOTE, tags: ['Auth'], parameters: [path('userId', 'Account id', 1, { type: 'integer' })], responses: { '200': json('Updated'), ...BAD, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+
+  // developers' keys and usage statistics (api/developers)
+  { method: 'post', path: '/developers/signup', operationId: 'developerSignup', summary: 'Sign up or sign in as a developer: a sign-in link is e-mailed (body {"email"})', tags: ['Developers'], responses: { '202': json('Link sent (the same answer for known and new addresses)'), ...BAD } },
+  { method: 'post', path: '/developers/confirm', operationId: 'developerConfirm', summary: 'Use the e-mailed link\'s token (body {"token"}): sets the developer session cookie', tags: ['Developers'], responses: { '200': json('Signed in; e-mail and CSRF token'), ...BAD } },
+  { path: '/developers/me', operationId: 'getDeveloper', summary: 'The signed-in developer', tags: ['Developers'], responses: { '200': json('E-mail and CSRF token'), ...SIGN_IN } },
+  { method: 'post', path: '/developers/logout', operationId: 'developerLogout', summary: 'Sign the developer out', tags: ['Developers'], responses: { '204': { description: 'Signed out' } } },
+  { path: '/developers/keys', operationId: 'getDeveloperKeys', summary: 'The developer\'s API keys (without secrets)', tags: ['Developers'], responses: { '200': json('Keys'), ...SIGN_IN } },
+  { method: 'post', path: '/developers/keys', operationId: 'createDeveloperKey', summary: 'Create an API key (body {"name"}); the secret is shown once. Send it as the X-API-Key header.', description: DEV_NOTE, tags: ['Developers'], responses: { '201': json('Key with its secret'), ...BAD, ...SIGN_IN, ...FORBIDDEN } },
+  { method: 'post', path: '/developers/keys/{keyId}/rotate', operationId: 'rotateDeveloperKey', summary: 'A new secret for a key (the old one stops working at once; statistics go on)', description: DEV_NOTE, tags: ['Developers'], parameters: [P_KEY], responses: { '200': json('Key with its new secret'), ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+  { method: 'delete', path: '/developers/keys/{keyId}', operationId: 'revokeDeveloperKey', summary: 'Revoke an API key', description: DEV_NOTE, tags: ['Developers'], parameters: [P_KEY], responses: { '204': { description: 'Revoked' }, ...SIGN_IN, ...FORBIDDEN, ...NOT_FOUND } },
+  { path: '/developers/usage', operationId: 'getDeveloperUsage', summary: 'Usage of the developer\'s keys by day and endpoint family: requests, errors, bytes, p95 latency', tags: ['Developers'], parameters: [DAYS], responses: { '200': json('Daily rows'), ...BAD, ...SIGN_IN } },
+  { path: '/admin/usage', operationId: 'getApiUsage', summary: 'Usage of every key (key 0: anonymous) by day and endpoint family (administrators)', tags: ['Developers'], parameters: [DAYS], responses: { '200': json('Daily rows'), ...BAD, ...SIGN_IN, ...FORBIDDEN } },
 
   // sensors and alerts (api/sensors)
   { path: '/sensors', operationId: 'getSensors', summary: 'Sensors with their latest values', tags: ['Sensors'], parameters: [query('municipality', 'Only sensors in this municipality (RÚIAN code)', { type: 'integer' }), query('f', 'Format', { type: 'string', enum: ['json', 'csv'] })], responses: { '200': { description: 'Sensors as a GeoJSON FeatureCollection (or CSV)', content: { 'application/geo+json': {}, 'application/json': {}, 'text/csv': {} } }, ...BAD } },
@@ -97,6 +112,7 @@ export const ENDPOINTS: OperationDef[] = [
   // open data (api/downloads, api/catalog)
   { path: '/downloads/{name}', operationId: 'download', summary: 'A whole layer as a file (or the features selected by bbox and filter)', tags: ['Open data'], parameters: [P_FORMAT_FILE, query('bbox', 'minx,miny,maxx,maxy in CRS84'), query('filter', 'CQL2 filter'), query('filter-lang', 'cql2-text or cql2-json'), query('filter-crs', 'CRS of geometry literals in filter')], responses: { '200': { description: 'The file' }, '304': { description: 'Not modified' }, ...BAD, ...NOT_FOUND } },
   { path: '/downloads/obec/{kod}/{name}', operationId: 'downloadMunicipality', summary: 'One municipality\'s part of a layer as a file', tags: ['Open data'], parameters: [P_MUNICIPALITY, path('name', 'Layer id and format suffix', 'stanoviste-trideneho-odpadu.geojson'), query('bbox', 'minx,miny,maxx,maxy in CRS84'), query('filter', 'CQL2 filter'), query('filter-lang', 'cql2-text or cql2-json'), query('filter-crs', 'CRS of geometry literals in filter')], responses: { '200': { description: 'The file' }, '304': { description: 'Not modified' }, ...BAD, ...NOT_FOUND } },
+  { path: '/downloads/ofn/{name}', operationId: 'downloadOfn', summary: 'A layer in the shape of its Czech open formal norm (OFN), JSON-LD (layers with an OFN only: docs/open-data.md)', tags: ['Open data'], parameters: [path('name', 'Layer id with .jsonld', 'detska-hriste.jsonld')], responses: { '200': { description: 'JSON array of OFN items, each with the norm\'s @context', content: { 'application/ld+json': {} } }, '304': { description: 'Not modified' }, ...NOT_FOUND } },
   { path: '/catalog', operationId: 'getCatalog', summary: 'DCAT-AP-CZ catalogue (JSON-LD or Turtle by Accept)', tags: ['Open data'], responses: { '200': { description: 'Catalogue', content: { 'application/ld+json': {}, 'text/turtle': {} } }, '304': { description: 'Not modified' } } },
   { path: '/catalog.ttl', operationId: 'getCatalogTurtle', summary: 'DCAT-AP-CZ catalogue as Turtle', tags: ['Open data'], responses: { '200': { description: 'Catalogue', content: { 'text/turtle': {} } }, '304': { description: 'Not modified' } } },
   { path: '/catalog.jsonld', operationId: 'getCatalogJsonLd', summary: 'DCAT-AP-CZ catalogue as JSON-LD', tags: ['Open data'], responses: { '200': { description: 'Catalogue', content: { 'application/ld+json': {} } }, '304': { description: 'Not modified' } } },

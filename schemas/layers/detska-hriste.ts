@@ -1,4 +1,5 @@
 import type { LayerSchema } from '../types.ts';
+import { compact, ofnLocation, ofnText, OFN_NORMS } from '../ofn.ts';
 import { conditionAttribute, inventoryNumber, LAST_INSPECTION, NOTE } from './_common.ts';
 
 /** Playgrounds (dětská hřiště) with the inspection data ČSN EN 1176 requires. */
@@ -49,4 +50,18 @@ export const detskaHriste: LayerSchema = {
   minZoom: 12,
   maxZoom: 22,
   style: { color: '#e7298a', categorizeBy: 'vekova_kategorie', radius: 6, labelBy: 'nazev' },
+  // a public playground is a sports ground of the MV code list's type "hřiště" (the OFN's own example of the list)
+  ofn: {
+    norm: OFN_NORMS.sportoviste,
+    items: (f) => [
+      compact({
+        typ: 'Sportoviště',
+        iri: f.iri,
+        název: ofnText(f.properties.nazev),
+        popis: ofnText(f.properties.poznamka),
+        umístění: ofnLocation(f),
+        typ_sportoviště: ['https://data.mvcr.gov.cz/zdroj/číselníky/typy-sportovišť/položky/hřiště'],
+      }),
+    ],
+  },
 };

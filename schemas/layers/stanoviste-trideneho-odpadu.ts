@@ -1,4 +1,53 @@
 import type { LayerSchema } from '../types.ts';
+import { compact, ofnLocation, ofnQuantity, ofnText, OFN_NORMS, UNIT, type JsonObject, type OfnFeature } from '../ofn.ts';
+
+const WASTE_TYPE = 'https://data.mvcr.gov.cz/zdroj/číselníky/typy-tříděného-odpadu/položky/';
+/**
+ * Our fractions → items of the MV code list "Typy tříděného odpadu". `plast` and `textil` are
+ * the OFN's own examples; the others follow the list's naming and must be checked against the
+ * published code list before NKOD registration (docs/open-data.md).
+ */
+const FRACTIONS: Record<string, string> = {
+  papir: 'papír',
+  plast: 'plast',
+  sklo_barevne: 'barevné-sklo',
+  sklo_cire: 'čiré-sklo',
+  kovy: 'kovy',
+  napojove_kartony: 'nápojové-kartony',
+  bio: 'bioodpad',
+  textil: 'textil',
+  elektro: 'elektroodpad',
+  oleje: 'jedlé-oleje-a-tuky',
+};
+
+/** One OFN container per fraction present at the site (the pasport counts containers per fraction), each pointing at the site. */
+function containers(f: OfnFeature): JsonObject[] {
+  const p = f.properties;
+  const site = compact({
+    typ: 'Stanoviště pro nádoby na tříděný odpad',
+    iri: f.iri,
+    název: ofnText(p.nazev),
+    veřejná_přístupnost: p.pristup === 'volne' ? true : p.pristup === 'obyvatelum-domu' ? false : undefined,
+    počet_nádob: ofnQuantity(p.pocet_kontejneru, UNIT.piece),
+    umístění: ofnLocation(f),
+  });
+  const volume = ofnQuantity(p.objem_nadoby, UNIT.litre);
+  const out: JsonObject[] = [];
+  for (const [fraction, code] of Object.entries(FRACTIONS)) {
+    const n = p[`pocet_${fraction}`];
+    if (typeof n !== 'number' || n <= 0) continue;
+    out.push(compact({
+      typ: 'Nádoba na tříděný odpad',
+      iri: `${f.iri}#nadoby-${fraction}`,
+      typ_tříděného_odpadu: [WASTE_TYPE + code],
+      objem: volume,
+      stanoviště_pro_nádoby: [site],
+    }));
+  }
+  // a site whose fractions are not recorded is still a place with containers
+  if (!out.length) out.push({ typ: 'Nádoba na tříděný odpad', iri: `${f.iri}#nadoby`, stanoviště_pro_nádoby: [site] });
+  return out;
+}
 
 /**
  * Sites of sorted-waste containers (stanoviště kontejnerů na tříděný odpad).
@@ -113,4 +162,5 @@ export const stanovisteTridenehoOdpadu: LayerSchema = {
   minZoom: 10,
   maxZoom: 22,
   style: { color: '#1b7f3b', categorizeBy: 'pristup', radius: 5 },
+  ofn: { norm: OFN_NORMS.nadobyNaTridenyOdpad, items: containers },
 };

@@ -1,6 +1,6 @@
 import type { Attribute, LayerSchema } from '../../schemas/index.ts';
 import { MUNICIPALITY_PROPERTY } from './properties.ts';
-import { GEOMETRY_PROPERTY } from './cql2/compile.ts';
+import { GEOMETRY_PROPERTY, UPDATED_PROPERTY } from './cql2/compile.ts';
 
 /** JSON Schema of one attribute, from its schema definition (types, ranges, code lists). */
 export function attributeJsonSchema(a: Attribute): Record<string, unknown> {
@@ -49,6 +49,7 @@ export function queryablesDoc(layer: LayerSchema, id: string): Record<string, un
     [GEOMETRY_PROPERTY]: { title: 'Geometrie', format: GEOMETRY_FORMAT[layer.geometryType], 'x-ogc-role': 'primary-geometry' },
     ...propertiesJsonSchema(layer),
   };
+  if (!(UPDATED_PROPERTY in properties)) properties[UPDATED_PROPERTY] = { title: 'Naposledy změněno (úprava nebo import)', type: 'string', format: 'date-time', readOnly: true };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: id,

@@ -219,9 +219,25 @@ describe.each(testBackends())('OGC API on %s', (backend) => {
 
   it('publishes queryables generated from the schema', async () => {
     const res = await api().get(`/api/collections/${SITES}/queryables`).expect(200).expect('Content-Type', /application\/schema\+json/);
-    expect(Object.keys(res.body.properties)).toEqual(['geometry', ...featureProperties(getLayer(SITES)!).map((p) => p.name)]);
+    expect(Object.keys(res.body.properties)).toEqual(['geometry', ...featureProperties(getLayer(SITES)!).map((p) => p.name), 'zmeneno']);
     expect(res.body.properties.stav.enum).toEqual(['1', '2', '3', '4', '5']);
     expect(res.body.properties.geometry['x-ogc-role']).toBe('primary-geometry');
+    expect(res.body.properties.zmeneno).toMatchObject({ type: 'string', format: 'date-time', readOnly: true });
+  });
+
+  it('filters by the time of the last write (zmeneno), the editor\'s "last changed" filter (issue 18.3)', async () => {
+    const t = 'layer_stanoviste_trideneho_odpadu';
+    const [old, recent] = (await sql<{ fid: number }>`SELECT fid FROM ${sql.raw(t)} ORDER BY fid LIMIT 2`.execute(database.db)).rows.map((r) => r.fid);
+    await sql`UPDATE ${sql.raw(t)} SET updated_at = now() - interval '400 days'`.execute(database.db);
+    await sql`UPDATE ${sql.raw(t)} SET updated_at = now() - interval '2 days' WHERE fid = ${recent}`.execute(database.db);
+    const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
+    const res = await api().get(`/api/collections/${SITES}/items?filter-lang=cql2-text&filter=${encodeURIComponent(`zmeneno >= TIMESTAMP('${since}')`)}`).expect(200);
+    expect(res.body.features.map((f: { id: number }) => f.id)).toEqual([recent]);
+    // queryable, not returned: the feature's properties stay those of the schema
+    expect(Object.keys(res.body.features[0].properties)).not.toContain('zmeneno');
+    const before = await api().get(`/api/collections/${SITES}/items?limit=1000&filter-lang=cql2-text&filter=${encodeURIComponent(`zmeneno < TIMESTAMP('${since}')`)}`).expect(200);
+    expect(before.body.features.map((f: { id: number }) => f.id)).toContain(old);
+    expect((await api().get(`/api/collections/${SITES}/items?filter-lang=cql2-text&filter=${encodeURIComponent("zmeneno >= 'včera'")}`).expect(400)).body.parameter).toBe('filter');
   });
 
   it('links OGC API – Tiles tilesets from each collection, whose template serves the same tiles', async () => {

@@ -108,6 +108,7 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-editor-fields-'));
   const pageErrors: string[] = [];
   let inside: [number, number];
+  let db: import('kysely').Kysely<any>;
 
   async function createFeature(layer: LayerSchema, at: [number, number], extra: Record<string, unknown> = {}): Promise<number> {
     const properties: Record<string, unknown> = {};
@@ -135,9 +136,11 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
     // no seed: the municipalities are all these tests need, and the features are made here
     const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir, seed: false }, () => {});
     stop = s.stop;
-    const { db } = s.database;
+    db = s.database.db;
     const etl = join(import.meta.dirname, '../../etl');
     await importFile(db, { path: join(etl, 'samples/data/obce_orp_chomutov.geojson'), layerId: 'obce', mapping: loadMapping(join(etl, 'mappings/obce-ruian.json')) });
+    // address points (synthetic RÚIAN sample of a few Chomutov streets) for the finder's address search
+    await importFile(db, { path: join(etl, 'samples/data/chomutov_ruian_synthetic_UKSH.xml'), layerId: 'adresni-mista', sourceLayer: 'AdresniMista' });
     // a point well inside Chomutov, so every small test geometry lies in the editor's municipality
     const p = await sql<{ x: number; y: number }>`SELECT ST_X(c) AS x, ST_Y(c) AS y FROM (SELECT ST_PointOnSurface(ST_Buffer(geom::geography, -300)::geometry) AS c FROM layer_obce WHERE kod = ${CHOMUTOV}) q`.execute(db);
     inside = [p.rows[0]!.x, p.rows[0]!.y];
@@ -252,6 +255,60 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
       await ctx.close();
     }
   }, 180_000);
+
+  for (const width of [1366, 360]) {
+    it(`${width} px: finds features changed lately ("last changed") and features near an address (issue 18.3)`, async () => {
+      const layer = getLayer('stanoviste-trideneho-odpadu')!;
+      const word = `Změnový${width}`;
+      await createFeature(layer, [inside[0] + 0.003, inside[1] - 0.003], { nazev: `${word} nedávno` });
+      const old = await createFeature(layer, [inside[0] + 0.0032, inside[1] - 0.003], { nazev: `${word} loni` });
+      await sql`UPDATE layer_stanoviste_trideneho_odpadu SET updated_at = now() - interval '400 days' WHERE fid = ${old}`.execute(db);
+      // an address point, a site 30 m from it and one about 350 m away
+      const addr = (await sql<{ adresa: string; x: number; y: number }>`SELECT adresa, ST_X(geom) AS x, ST_Y(geom) AS y FROM layer_adresni_mista
+        WHERE municipality_code = ${CHOMUTOV} ORDER BY kod LIMIT 1 OFFSET ${width === 360 ? 3 : 0}`.execute(db)).rows[0]!;
+      const near = await createFeature(layer, [addr.x + 0.0004, addr.y + 0.0001], { nazev: `U adresy ${width}` });
+      await createFeature(layer, [addr.x + 0.005, addr.y], { nazev: `Daleko od adresy ${width}` });
+      const { ctx, page } = await newContext(width);
+      try {
+        await page.goto(`${base}/editor`);
+        await page.locator('#layer').selectOption(layer.id);
+        await page.getByText('Najít prvek').click();
+        await page.getByLabel('Hledat v názvu, čísle a dalších textech').fill(word);
+        await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+        await expect.poll(() => page.locator('.found button').count(), { timeout: 20_000 }).toBe(2);
+        await page.getByLabel('Naposledy změněno').selectOption({ label: 'za posledních 7 dní' });
+        await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+        await expect.poll(() => page.locator('.found button').allTextContents(), { timeout: 20_000 }).toEqual([`${word} nedávno`]);
+        await page.getByLabel('Naposledy změněno').selectOption({ label: 'za poslední rok' });
+        await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+        await expect.poll(() => page.locator('.found button').allTextContents(), { timeout: 20_000 }).toEqual([`${word} nedávno`]);
+        await page.getByLabel('Naposledy změněno').selectOption('');
+
+        await page.getByLabel('Hledat v názvu, čísle a dalších textech').fill('');
+        await page.getByLabel('U adresy (ulice a číslo)').fill(addr.adresa);
+        await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+        const found = page.locator('form[role="search"] p[role="status"]');
+        await expect.poll(() => found.textContent(), { timeout: 20_000 }).toContain(`od adresy ${addr.adresa}`);
+        const names = await page.locator('.found button').allTextContents();
+        expect(names).toContain(`U adresy ${width}`);
+        expect(names).not.toContain(`Daleko od adresy ${width}`);
+        // the distance is shown and the list is nearest first
+        const first = page.locator('.found li').first();
+        expect(await first.textContent()).toMatch(/\d+ m/);
+        await page.getByLabel('U adresy (ulice a číslo)').fill('Neexistující ulice 999999');
+        await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+        await page.getByRole('alert').filter({ hasText: 'nebyla nalezena' }).waitFor({ timeout: 20_000 });
+        expect(await seriousAxeViolations(page)).toEqual([]);
+        await page.getByLabel('U adresy (ulice a číslo)').fill(addr.adresa);
+        await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+        await page.locator('.found button', { hasText: `U adresy ${width}` }).click();
+        await page.getByRole('heading', { name: `Vybraný prvek č. ${near}` }).waitFor({ timeout: 30_000 });
+        expect(pageErrors).toEqual([]);
+      } finally {
+        await ctx.close();
+      }
+    }, 180_000);
+  }
 
   for (const width of [1366, 360]) {
     it(`${width} px: a failed save shows its error in the form and removes an earlier "Uloženo."`, async () => {

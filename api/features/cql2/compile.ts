@@ -23,6 +23,11 @@ export interface CompileContext {
 }
 
 export const GEOMETRY_PROPERTY = 'geometry';
+/**
+ * When a feature was last written (an edit or an import): queryable but not returned, so the
+ * editor can list what changed lately (`zmeneno >= TIMESTAMP(…)`) without a second API.
+ */
+export const UPDATED_PROPERTY = 'zmeneno';
 const MAX_DEPTH = 60;
 const MAX_LIST = 1000;
 const GEOMETRY_TYPES = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
@@ -59,10 +64,11 @@ export function validTimestamp(s: string): boolean {
   return TIMESTAMP_RE.test(s) && validDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s));
 }
 
-/** The queryable properties of a layer: its attributes, the municipality code, the geometry. */
+/** The queryable properties of a layer: its attributes, the municipality code, the time of the last write, the geometry. */
 export function queryableColumn(layer: LayerSchema, name: string): { column: string; type: ValueType | 'geometry' } | undefined {
   if (name === GEOMETRY_PROPERTY) return { column: 'geom', type: 'geometry' };
   if (layer.perMunicipality && name === MUNICIPALITY_PROPERTY) return { column: 'municipality_code', type: 'number' };
+  if (name === UPDATED_PROPERTY && !layer.attributes.some((x) => x.name === name)) return { column: 'updated_at', type: 'timestamp' };
   const a = layer.attributes.find((x) => x.name === name);
   return a ? { column: a.name, type: attributeValueType(a) } : undefined;
 }

@@ -7,6 +7,41 @@ export interface FinderQuery {
   codes: Record<string, string>;
   /** only this municipality's features (municipality editors see their own) */
   municipality: number | null;
+  /** only features written (edited or imported) in the last this many days */
+  changedWithinDays?: number | null;
+  /** only features near this point (lon, lat): an address found by the search API */
+  near?: [number, number] | null;
+  /** "now" for changedWithinDays (tests) */
+  now?: Date;
+}
+
+/** The "last changed" choices, in days. */
+export const CHANGED_WITHIN = [1, 7, 30, 365] as const;
+
+/** How far from an address the finder looks, in metres. */
+export const NEAR_METRES = 150;
+
+/** A box of ±`metres` around a point, in degrees (the items API takes CRS84 BBOX literals). */
+export function boxAround([lon, lat]: [number, number], metres: number): [number, number, number, number] {
+  const dLat = metres / 111_320;
+  const dLon = metres / (111_320 * Math.cos((lat * Math.PI) / 180));
+  const r = (v: number) => Math.round(v * 1e7) / 1e7;
+  return [r(lon - dLon), r(lat - dLat), r(lon + dLon), r(lat + dLat)];
+}
+
+/** Distance in metres (equirectangular: fine over a few hundred metres) from a point to the nearest vertex of a geometry. */
+export function distanceTo([lon, lat]: [number, number], g: GeoJSON.Geometry | null | undefined): number {
+  let best = Infinity;
+  const k = Math.cos((lat * Math.PI) / 180);
+  const visit = (c: unknown): void => {
+    if (Array.isArray(c) && typeof c[0] === 'number') {
+      const dx = ((c[0] as number) - lon) * k * 111_320;
+      const dy = ((c[1] as number) - lat) * 111_320;
+      best = Math.min(best, Math.hypot(dx, dy));
+    } else if (Array.isArray(c)) c.forEach(visit);
+  };
+  if (g && g.type !== 'GeometryCollection') visit(g.coordinates);
+  return best;
 }
 
 /** A CQL2 string literal: quotes doubled (the server binds it as a parameter). */
@@ -34,6 +69,11 @@ export function finderFilter(layer: LayerSchema, q: FinderQuery): string {
     const v = q.codes[a.name];
     if (v && a.codeList.some((c) => c.code === v)) parts.push(`${a.name} = ${literal(v)}`);
   }
+  if (q.changedWithinDays && q.changedWithinDays > 0) {
+    const since = new Date((q.now ?? new Date()).getTime() - q.changedWithinDays * 86_400_000);
+    parts.push(`zmeneno >= TIMESTAMP('${since.toISOString()}')`);
+  }
+  if (q.near && q.near.every(Number.isFinite)) parts.push(`S_INTERSECTS(geometry, BBOX(${boxAround(q.near, NEAR_METRES).join(', ')}))`);
   const text = q.text.trim().replace(/[%_\\]/g, '');
   const searched = searchedAttributes(layer);
   if (text && searched.length) parts.push(`(${searched.map((a) => `CASEI(${a.name}) LIKE CASEI(${literal(`%${text}%`)})`).join(' OR ')})`);

@@ -92,6 +92,14 @@ const STRINGS = {
   found: { cs: 'Nalezeno: {n}', en: 'Found: {n}' },
   foundMore: { cs: '(zobrazeno prvních {n}, upřesněte hledání)', en: '(first {n} shown; narrow the search)' },
   findFailed: { cs: 'Hledání selhalo: {detail}', en: 'The search failed: {detail}' },
+  findAddress: { cs: 'U adresy (ulice a číslo)', en: 'Near an address (street and number)' },
+  addressNotFound: { cs: 'Adresa „{q}“ nebyla nalezena.', en: 'The address "{q}" was not found.' },
+  nearAddress: { cs: 'Do {m} m od adresy {address}, nejbližší první.', en: 'Within {m} m of {address}, nearest first.' },
+  changedWithin: { cs: 'Naposledy změněno', en: 'Last changed' },
+  changedDays1: { cs: 'za poslední den', en: 'in the last day' },
+  changedDays7: { cs: 'za posledních 7 dní', en: 'in the last 7 days' },
+  changedDays30: { cs: 'za posledních 30 dní', en: 'in the last 30 days' },
+  changedDays365: { cs: 'za poslední rok', en: 'in the last year' },
 } as const;
 
 export type StringKey = keyof typeof STRINGS;

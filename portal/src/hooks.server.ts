@@ -4,13 +4,13 @@ import { env as privateEnv } from '$env/dynamic/private';
 
 /**
  * The origins the map may load basemap tiles and styles from: those of the operator's basemap
- * URLs (PUBLIC_ORTHOPHOTO_URL, PUBLIC_BASEMAP_STYLE_URL) plus CSP_EXTRA_ORIGINS (space-separated,
+ * URLs (PUBLIC_ORTHOPHOTO_URL, PUBLIC_ZTM_URL, PUBLIC_BASEMAP_STYLE_URL) plus CSP_EXTRA_ORIGINS (space-separated,
  * for the hosts a vector style refers to: its tiles, glyphs, sprites). kit.csp is fixed at build
  * time; these are known only at run time, so they are added to its policy here.
  */
 function basemapOrigins(): string[] {
   const out = new Set<string>();
-  for (const u of [env.PUBLIC_ORTHOPHOTO_URL, env.PUBLIC_BASEMAP_STYLE_URL]) {
+  for (const u of [env.PUBLIC_ORTHOPHOTO_URL, env.PUBLIC_ZTM_URL, env.PUBLIC_BASEMAP_STYLE_URL]) {
     if (!u || u.startsWith('/')) continue;
     try {
       out.add(new URL(u.replace(/[{}]/g, '')).origin);

@@ -23,6 +23,7 @@ describe.runIf(browserAvailable())('address search on a phone in Chromium', () =
     ensurePortalBuild();
     // the product as `npm start` runs it, seeded (synthetic Chomutov RÚIAN sample) by the ETL; no online basemap configured
     delete process.env.PUBLIC_ORTHOPHOTO_URL;
+    delete process.env.PUBLIC_ZTM_URL;
     const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
     stop = s.stop;
     const addr = s.server.address();

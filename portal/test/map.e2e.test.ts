@@ -34,6 +34,7 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
     // the whole product as `npm start` runs it: embedded database, seeded by the ETL, API + portal on one port
     // an optional online basemap, configured as an operator would; the test answers its tiles itself
     process.env.PUBLIC_ORTHOPHOTO_URL = '/__test-ortho/{z}/{x}/{y}.png';
+    process.env.PUBLIC_ZTM_URL = '/__test-ztm/{z}/{x}/{y}.png';
     const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir };
     const s = await startServer(config, () => {});
     stop = s.stop;
@@ -287,6 +288,22 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
     expect(await mapWin(p).rendered('obce-fill').then((f) => f.length)).toBeGreaterThan(0);
     const order = await p.evaluate(() => (window as unknown as MapWindow).__geoportalMap.getStyle().layers.map((l) => l.id));
     expect(order.indexOf('basemap-ortho')).toBeLessThan(order.indexOf('obce-fill'));
+    // ČÚZK's topographic base map (ZTM) is a second choice, with its own attribution
+    let ztm = 0;
+    await p.route('**/__test-ztm/**', (r) => {
+      ztm++;
+      return r.fulfill({ contentType: 'image/png', body: png });
+    });
+    const select = p.getByRole('combobox', { name: 'Podkladová mapa' });
+    expect(await select.locator('option').allTextContents()).toEqual(['Základní (bez internetu)', 'Ortofoto ČÚZK', 'Základní topografická mapa ČÚZK']);
+    await select.selectOption('ztm');
+    await p.waitForFunction(() => location.search.includes('basemap=ztm'));
+    await mapWin(p).idle();
+    expect(ztm).toBeGreaterThan(0);
+    const ids = await p.evaluate(() => (window as unknown as MapWindow).__geoportalMap.getStyle().layers.map((l) => l.id));
+    expect(ids).toContain('basemap-ztm');
+    expect(ids).not.toContain('basemap-ortho');
+    await p.waitForFunction(() => document.querySelector('.maplibregl-ctrl-attrib')?.textContent?.includes('ČÚZK, ZTM'));
     await p.close();
   });
 

@@ -2,11 +2,17 @@ import type { Map as MlMap, StyleSpecification } from 'maplibre-gl';
 import { env } from '$env/dynamic/public';
 
 /**
- * Optional online basemaps, configured by the operator (README: PUBLIC_ORTHOPHOTO_URL,
- * PUBLIC_BASEMAP_STYLE_URL). Without them the map runs fully offline; with them a
+ * Optional online basemaps, configured by the operator (docs/portal.md: PUBLIC_ORTHOPHOTO_URL,
+ * PUBLIC_ZTM_URL, PUBLIC_BASEMAP_STYLE_URL). Without them the map runs fully offline; with them a
  * person can slide one underneath our layers. A failing basemap falls back to offline.
  */
-export type BasemapId = 'offline' | 'ortho' | 'vector';
+export type BasemapId = 'offline' | 'ortho' | 'ztm' | 'vector';
+
+/** raster basemaps: their attribution, shown by the map's attribution control while they are on */
+const RASTER_ATTRIBUTION: Partial<Record<BasemapId, string>> = {
+  ortho: '© ČÚZK, ortofoto',
+  ztm: '© ČÚZK, ZTM',
+};
 
 export interface BasemapConfig {
   id: BasemapId;
@@ -14,10 +20,11 @@ export interface BasemapConfig {
   url?: string;
 }
 
-/** ČÚZK orthophoto WMTS, as the operator gives it (e.g. a GoogleMapsCompatible KVP template). */
+/** ČÚZK's open WMTS (orthophoto, ZTM base map), as the operator gives them (a GoogleMapsCompatible tile template). */
 export function availableBasemaps(): BasemapConfig[] {
   const out: BasemapConfig[] = [{ id: 'offline' }];
   if (env.PUBLIC_ORTHOPHOTO_URL) out.push({ id: 'ortho', url: env.PUBLIC_ORTHOPHOTO_URL });
+  if (env.PUBLIC_ZTM_URL) out.push({ id: 'ztm', url: env.PUBLIC_ZTM_URL });
   if (env.PUBLIC_BASEMAP_STYLE_URL) out.push({ id: 'vector', url: env.PUBLIC_BASEMAP_STYLE_URL });
   return out;
 }
@@ -32,11 +39,13 @@ function absolute(url: string): string {
 /** Our style with `basemap` slid underneath (between the background and our first layer). */
 export async function styleWithBasemap(ours: StyleSpecification, basemap: BasemapConfig): Promise<StyleSpecification> {
   if (basemap.id === 'offline' || !basemap.url) return ours;
-  if (basemap.id === 'ortho') {
+  const attribution = RASTER_ATTRIBUTION[basemap.id];
+  if (attribution) {
+    const id = `${BASEMAP_PREFIX}${basemap.id}`;
     return {
       ...ours,
-      sources: { [`${BASEMAP_PREFIX}ortho`]: { type: 'raster', tiles: [absolute(basemap.url)], tileSize: 256, attribution: '© ČÚZK' }, ...ours.sources },
-      layers: [ours.layers[0]!, { id: `${BASEMAP_PREFIX}ortho`, type: 'raster', source: `${BASEMAP_PREFIX}ortho` }, ...ours.layers.slice(1)],
+      sources: { [id]: { type: 'raster', tiles: [absolute(basemap.url)], tileSize: 256, attribution }, ...ours.sources },
+      layers: [ours.layers[0]!, { id, type: 'raster', source: id }, ...ours.layers.slice(1)],
     };
   }
   const res = await fetch(absolute(basemap.url));

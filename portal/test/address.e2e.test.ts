@@ -66,4 +66,23 @@ describe.runIf(browserAvailable())('address search on a phone in Chromium', () =
     expect(requested.filter((u) => !u.startsWith(base) && !/^(data|blob):/.test(u))).toEqual([]);
     await phone.close();
   });
+
+  it('names the nearest address of an identified feature in its panel', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    // a city-owned plot (a polygon around a building): its nearest address is that building's
+    const items = (await (await fetch(`${base}/api/collections/pozemky-mesta/items?limit=1`)).json()) as { features: { id: number; geometry: GeoJSON.Polygon | GeoJSON.MultiPolygon }[] };
+    const plot = items.features[0]!;
+    const coords = (plot.geometry.type === 'Polygon' ? plot.geometry.coordinates : plot.geometry.coordinates[0]!)[0]!;
+    const xs = coords.map((c) => c[0]!);
+    const ys = coords.map((c) => c[1]!);
+    const centre = [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+    const expected = ((await (await fetch(`${base}/api/search/reverse?lon=${centre[0]!.toFixed(7)}&lat=${centre[1]!.toFixed(7)}&maxDistance=150`)).json()) as { hit: { title: string } }).hit.title;
+    expect(expected).toMatch(/, Chomutov$/);
+    await page.goto(`${base}/?sel=pozemky-mesta:${plot.id}`);
+    const line = page.getByTestId('nearest-address');
+    await line.waitFor({ timeout: 150_000 });
+    expect(await line.textContent()).toContain(expected);
+    expect(await page.locator('.detail dt', { hasText: 'Nejbližší adresa' }).count()).toBe(1);
+    await page.close();
+  });
 });

@@ -90,6 +90,8 @@ const STRINGS = {
   basemap: { cs: 'Podkladová mapa', en: 'Basemap' },
   basemapOffline: { cs: 'Základní (bez internetu)', en: 'Plain (offline)' },
   basemapOrtho: { cs: 'Ortofoto ČÚZK', en: 'ČÚZK orthophoto' },
+  nearestAddress: { cs: 'Nejbližší adresa', en: 'Nearest address' },
+  metresAway: { cs: '{0} m', en: '{0} m' },
   basemapZtm: { cs: 'Základní topografická mapa ČÚZK', en: 'ČÚZK topographic base map' },
   basemapVector: { cs: 'OpenStreetMap', en: 'OpenStreetMap' },
   basemapFailed: { cs: 'Podkladovou mapu se nepodařilo načíst; zobrazujeme základní mapu.', en: 'The basemap could not be loaded; showing the plain map.' },

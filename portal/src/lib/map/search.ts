@@ -102,3 +102,33 @@ export async function search(q: string, lang: Lang, signal: AbortSignal): Promis
   }
   return searchMunicipalities(q, signal);
 }
+
+/** The RÚIAN address nearest to a feature, as `/api/search/reverse` answers it. */
+export interface NearestAddress {
+  title: string;
+  /** metres from the feature's point */
+  distance: number;
+}
+
+/** Farthest address still worth naming for a feature: beyond it "nearest address" would mislead. */
+const NEAREST_ADDRESS_METRES = 150;
+
+/**
+ * The address nearest to a feature: a point's own position, otherwise the centre of its extent. Null when none is
+ * within NEAREST_ADDRESS_METRES (404) or the lookup fails: the panel then simply has no address line.
+ */
+export async function nearestAddress(geometry: GeoJSON.Geometry): Promise<NearestAddress | null> {
+  const at = geometry.type === 'Point' ? geometry.coordinates : (() => {
+    const b = geometryBbox(geometry);
+    return b ? [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2] : undefined;
+  })();
+  if (!at) return null;
+  try {
+    const res = await fetch(`/api/search/reverse?lon=${at[0]!.toFixed(7)}&lat=${at[1]!.toFixed(7)}&maxDistance=${NEAREST_ADDRESS_METRES}`);
+    if (!res.ok) return null;
+    const { hit } = (await res.json()) as { hit: { title: string; distance: number } };
+    return { title: hit.title, distance: hit.distance };
+  } catch {
+    return null;
+  }
+}

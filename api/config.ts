@@ -23,6 +23,8 @@ export interface Config {
   tileCacheMb: number;
   /** requests per client IP and minute (RATE_LIMIT_PER_MINUTE, 0 = off) */
   rateLimitPerMinute: number;
+  /** items' numberMatched exact up to this many matches, estimated beyond (ITEMS_EXACT_COUNT_MAX) */
+  itemsExactCountMax: number;
   /** pino level (LOG_LEVEL) */
   logLevel: string;
   /** accounts, sessions, OpenID Connect (COOKIE_SECURE, SESSION_TTL_SECONDS, OIDC_*) */
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     tileCacheMb: nonNegative(env, 'TILE_CACHE_MB', 64),
     rateLimitPerMinute: nonNegative(env, 'RATE_LIMIT_PER_MINUTE', 3000),
+    itemsExactCountMax: nonNegative(env, 'ITEMS_EXACT_COUNT_MAX', 100_000),
     logLevel: env.LOG_LEVEL || 'info',
     auth: loadAuthConfig(env),
     trustedProxies: parseTrustProxy(env.TRUST_PROXY),

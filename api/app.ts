@@ -51,6 +51,10 @@ export interface AppOptions {
   logger?: Logger;
   /** per-client limit (RATE_LIMIT_PER_MINUTE); default: 3000/min (a map view loads dozens of tiles at once), loopback exempt */
   rateLimit?: RateLimitOptions;
+  /** ITEMS_EXACT_COUNT_MAX: items' numberMatched counted exactly up to this many matches, estimated beyond */
+  itemsExactCountMax?: number;
+  /** a limiter made by the caller (default: one from `rateLimit`) */
+  limiter?: RateLimiter;
   /** accounts and sign-in (defaults: api/auth/config.ts) */
   auth?: AuthConfig;
   /** where attachments are stored (DATA_DIR) */
@@ -117,7 +121,7 @@ export function createApp(opts: AppOptions): Koa {
   usage.start(60_000, (e) => console.error(JSON.stringify({ level: 'error', msg: `usage statistics not flushed (kept for the next try): ${e.message}` })));
   app.apiKeys = keys;
   app.usage = usage;
-  const limiter = new RateLimiter({ ...limits, tierOf: keys.tierOf });
+  const limiter = opts.limiter ?? new RateLimiter({ ...limits, tierOf: keys.tierOf });
   app.on('error', (err: Error, ctx?: Koa.Context) => {
     console.error(JSON.stringify({ level: 'error', msg: err.message, path: ctx?.path, stack: err.stack?.split('\n').slice(0, 6) }));
   });
@@ -157,7 +161,7 @@ export function createApp(opts: AppOptions): Koa {
   }
   const health = opts.health ?? new HealthParts();
   if (opts.database.kind === 'postgres') health.register('exportWorkers', exportWorkersHealth);
-  const documented = [featureApi(opts.database), tileApi(opts.database, tileCache), searchApi(opts.database)];
+  const documented = [featureApi(opts.database, { exactCountMax: opts.itemsExactCountMax }), tileApi(opts.database, tileCache), searchApi(opts.database)];
   const openapi = openapiApi(() => documented);
   for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database, health), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
     app.use(router.routes());

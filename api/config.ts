@@ -31,6 +31,8 @@ export interface Config {
   smtpUrl?: string;
   /** sender of those e-mails (MAIL_FROM) */
   mailFrom: string;
+  /** items' numberMatched exact up to this many matches, estimated beyond (ITEMS_EXACT_COUNT_MAX) */
+  itemsExactCountMax: number;
   /** pino level (LOG_LEVEL) */
   logLevel: string;
   /** accounts, sessions, OpenID Connect (COOKIE_SECURE, SESSION_TTL_SECONDS, OIDC_*) */
@@ -61,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitLoopback: env.RATE_LIMIT_LOOPBACK === '1',
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM || 'geoportal@chomutov-mesto.cz',
+    itemsExactCountMax: nonNegative(env, 'ITEMS_EXACT_COUNT_MAX', 100_000),
     logLevel: env.LOG_LEVEL || 'info',
     auth: loadAuthConfig(env),
     trustedProxies: parseTrustProxy(env.TRUST_PROXY),

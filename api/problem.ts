@@ -28,6 +28,16 @@ export class BadParameter extends HttpProblem {
   }
 }
 
+/** A client over a limit (requests per minute, sign-in attempts); answered with Retry-After. */
+export class TooManyRequests extends HttpProblem {
+  constructor(
+    detail: string,
+    readonly retryAfter: number,
+  ) {
+    super(429, 'Too Many Requests', detail, { retryAfter });
+  }
+}
+
 export class DatabaseUnavailable extends HttpProblem {
   constructor(detail = 'the database is not reachable; retry shortly') {
     super(503, 'Service Unavailable', detail);
@@ -64,6 +74,7 @@ export async function problemMiddleware(ctx: Context, next: Next): Promise<void>
     ctx.status = p.status;
     ctx.type = 'application/problem+json';
     if (p.status === 503) ctx.set('Retry-After', '5');
+    if (p instanceof TooManyRequests) ctx.set('Retry-After', String(p.retryAfter));
     ctx.body = problemBody(p, ctx.path);
   }
 }

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import { sql, type Kysely } from 'kysely';
-import { HttpProblem, NotFound } from '../problem.ts';
+import { HttpProblem, NotFound, TooManyRequests } from '../problem.ts';
 import { apiBase } from '../links.ts';
 import { isObject, readJsonBody } from './body.ts';
 import type { AuthConfig } from './config.ts';
@@ -15,12 +15,6 @@ import { createApiToken, createSession, deleteSession, listTokens, revokeToken }
 import { checkPassword, findUser, findUserByEmail, publicUser, setPassword } from './users.ts';
 
 const OIDC_COOKIE = 'geoportal_oidc';
-
-export class TooManyRequests extends HttpProblem {
-  constructor(detail: string, readonly retryAfter: number) {
-    super(429, 'Too Many Requests', detail, { retryAfter });
-  }
-}
 
 async function startSession(ctx: Context, db: Kysely<any>, cfg: AuthConfig, userId: number): Promise<string> {
   const s = await createSession(db, userId, cfg.sessionTtlSeconds);
@@ -100,7 +94,6 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
   router.post('/api/auth/login', async (ctx) => {
     const wait = await countClientAttempt(db, ctx.ip, cfg);
     if (wait) {
-      ctx.set('Retry-After', String(wait));
       throw new TooManyRequests('too many sign-in attempts from this address; try again later', wait);
     }
     const body = await readJsonBody(ctx, 10_000);
@@ -114,7 +107,6 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     const lockedUntil = known ? known.locked_until : user ? user.locked_until : await unknownAddressLock(db, body.email);
     if (lockedUntil && new Date(lockedUntil) > new Date()) {
       const seconds = Math.ceil((new Date(lockedUntil).getTime() - Date.now()) / 1000);
-      ctx.set('Retry-After', String(seconds));
       throw new TooManyRequests('the account is temporarily locked after repeated failed sign-ins', seconds);
     }
     const ok = await verifyPassword(user?.password_hash ?? null, body.password);
@@ -150,7 +142,6 @@ export function authRoutes(db: Kysely<any>, cfg: AuthConfig): Router {
     if (p.via !== 'session') throw new Forbidden('change the password in a signed-in browser session, not with an API token');
     const wait = await countClientAttempt(db, ctx.ip, cfg);
     if (wait) {
-      ctx.set('Retry-After', String(wait));
       throw new TooManyRequests('too many attempts from this address; try again later', wait);
     }
     const body = await readJsonBody(ctx, 10_000);

@@ -28,13 +28,21 @@ export interface ItemsQuery {
   properties?: FeatureProperty[];
   sortby?: SortKey[];
   cursor?: Cursor;
+  /**
+   * Count the matches exactly only up to this many (ITEMS_EXACT_COUNT_MAX); beyond it the planner's
+   * estimate is returned instead. Undefined: always exact.
+   */
+  exactCountMax?: number;
 }
 
 export interface ItemsPage {
   /** the page's GeoJSON Features, comma-joined (the members of the `features` array), as UTF-8 bytes */
   featuresJson: Uint8Array;
   numberReturned: number;
-  numberMatched: number;
+  /** the exact number of matches, when counted */
+  numberMatched?: number;
+  /** the planner's estimate of the matches, when there are more than ItemsQuery.exactCountMax */
+  numberMatchedEstimate?: number;
   /** cursor for the next page, if there is one */
   next?: Cursor;
   /** cursor for the previous page, if there is one */
@@ -101,10 +109,39 @@ function conjunction(conds: RawBuilder<unknown>[]): RawBuilder<unknown> {
   return conds.length ? sql.join(conds, sql` AND `) : sql`true`;
 }
 
+/** Rows of a table by its statistics (pg_class.reltuples), kept a minute per table: undefined before the first ANALYZE. */
+const tableRows = new Map<string, { rows: number | undefined; at: number }>();
+async function statisticsRows(db: Kysely<any>, table: string): Promise<number | undefined> {
+  const hit = tableRows.get(table);
+  if (hit && Date.now() - hit.at < 60_000) return hit.rows;
+  const r = await sql<{ n: number | null }>`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass(${table})`.execute(db);
+  const n = r.rows[0]?.n;
+  const rows = n === null || n === undefined || n < 0 ? undefined : n;
+  tableRows.set(table, { rows, at: Date.now() });
+  return rows;
+}
+
+/**
+ * The planner's estimate of the rows matching `filters`, or undefined when the count should be exact:
+ * the table (by its statistics) or the estimate is at most `max`. Counting is what makes a filtered page
+ * slow on a layer of millions of features; the estimate costs one EXPLAIN and no rows read.
+ */
+async function estimatedMatches(db: Kysely<any>, layer: LayerSchema, filters: RawBuilder<unknown>[], max: number): Promise<number | undefined> {
+  const table = tableName(layer);
+  const rows = await statisticsRows(db, table);
+  if (rows === undefined || rows <= max) return undefined;
+  const plan = await sql<{ 'QUERY PLAN': unknown }>`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${sql.raw(table)} t WHERE ${conjunction(filters)}`.execute(db);
+  const doc = plan.rows[0]?.['QUERY PLAN'];
+  const parsed = (typeof doc === 'string' ? JSON.parse(doc) : doc) as { Plan: { 'Plan Rows': number } }[];
+  const estimate = Math.round(parsed[0]?.Plan['Plan Rows'] ?? 0);
+  return estimate > max ? estimate : undefined;
+}
+
 export async function queryItems(db: Kysely<any>, layer: LayerSchema, q: ItemsQuery): Promise<ItemsPage> {
   const t = sql.raw(tableName(layer));
   const keys = q.sortby ?? [];
   const filters = q.filters ?? [];
+  const estimate = q.exactCountMax === undefined ? undefined : await estimatedMatches(db, layer, filters, q.exactCountMax);
   const back = q.cursor?.dir === 'p';
   const pageConds = q.cursor ? [...filters, afterCursor(keys, q.cursor)] : filters;
   const keyCols = keys.map((k, i) => sql`${sql.ref(`t.${k.prop.column}`)}::text AS ${sql.raw(`k${i}`)}`);
@@ -114,14 +151,15 @@ export async function queryItems(db: Kysely<any>, layer: LayerSchema, q: ItemsQu
   // cursors) ride along; row_number() OVER () numbers the rows in the order the sorted, limited subquery yields them.
   // numberMatched is counted in the same statement: one connection per request, which is what bounds
   // throughput when many clients page at once
-  const rows = await sql<{ features: Uint8Array | null; got: number; matched: number; ends: [number, number, ...(string | null)[]][] | null }>`
+  const matched = estimate === undefined ? sql`(SELECT count(*)::int FROM ${t} t WHERE ${conjunction(filters)})` : sql`NULL::int`;
+  const rows = await sql<{ features: Uint8Array | null; got: number; matched: number | null; ends: [number, number, ...(string | null)[]][] | null }>`
       WITH page AS (
         SELECT p.*, row_number() OVER () AS rn, count(*) OVER () AS total FROM (
           SELECT t.fid, ${sql.join([...keyCols, sql`${featureJson(layer, q.crs ?? CRS84, q.properties ?? featureProperties(layer))} AS f`])}
           FROM ${t} t WHERE ${conjunction(pageConds)} ORDER BY ${orderBy(keys, back)} LIMIT ${q.limit + 1}) p)
       SELECT convert_to(string_agg(f, ',' ORDER BY rn ${sql.raw(back ? 'DESC' : 'ASC')}) FILTER (WHERE rn <= ${q.limit}), 'UTF8') AS features,
         count(*)::int AS got,
-        (SELECT count(*)::int FROM ${t} t WHERE ${conjunction(filters)}) AS matched,
+        ${matched} AS matched,
         json_agg(json_build_array(${sql.join([sql`rn`, sql`fid`, ...keyRefs])}) ORDER BY rn) FILTER (WHERE rn = 1 OR rn = least(total, ${q.limit})) AS ends
       FROM page`.execute(db);
   const r = rows.rows[0]!;
@@ -137,7 +175,8 @@ export async function queryItems(db: Kysely<any>, layer: LayerSchema, q: ItemsQu
   // walking forward, a previous page exists when we came from a cursor; walking back, the next one always does
   const next = back ? at(last, 'n') : more ? at(last, 'n') : undefined;
   const prev = back ? (more ? at(first, 'p') : undefined) : q.cursor ? at(first, 'p') : undefined;
-  return { featuresJson: r.features ?? new Uint8Array(0), numberReturned: returned, numberMatched: r.matched, next, prev };
+  const count = estimate === undefined ? { numberMatched: r.matched ?? 0 } : { numberMatchedEstimate: estimate };
+  return { featuresJson: r.features ?? new Uint8Array(0), numberReturned: returned, ...count, next, prev };
 }
 
 export async function queryItem(db: Kysely<any>, layer: LayerSchema, fid: number, crs: ApiCrs = CRS84, properties?: FeatureProperty[]): Promise<string | undefined> {

@@ -180,7 +180,15 @@ function isDataError(e: unknown): boolean {
   return code.startsWith('22') || (code === 'XX000' && /geom|lwgeom|GEOS|transform|coordinate/i.test(String((e as Error).message)));
 }
 
-export function featureApi(database: Database): DocumentedRouter {
+export interface FeatureApiOptions {
+  /** ITEMS_EXACT_COUNT_MAX: matches counted exactly up to this many, estimated beyond (default 100,000) */
+  exactCountMax?: number;
+}
+
+/** ITEMS_EXACT_COUNT_MAX's default: a count of this many rows by an index takes a few tens of ms */
+export const DEFAULT_EXACT_COUNT_MAX = 100_000;
+
+export function featureApi(database: Database, opts: FeatureApiOptions = {}): DocumentedRouter {
   const api = new DocumentedRouter();
   const { db } = database;
 
@@ -340,7 +348,7 @@ export function featureApi(database: Database): DocumentedRouter {
       if (cql) filters.push(cql);
       let r;
       try {
-        r = await queryItems(db, layer, { limit, filters, crs, properties, sortby, cursor });
+        r = await queryItems(db, layer, { limit, filters, crs, properties, sortby, cursor, exactCountMax: opts.exactCountMax ?? DEFAULT_EXACT_COUNT_MAX });
       } catch (e) {
         if (isDataError(e)) throw new BadParameter(cql ? 'filter' : 'bbox', `the database refused a value: ${(e as Error).message.slice(0, 200)}`);
         throw e;
@@ -356,7 +364,10 @@ export function featureApi(database: Database): DocumentedRouter {
       if (r.next) links.push({ href: withQuery(self, { ...keep, cursor: encodeCursor(r.next) }), rel: 'next', type: GEOJSON });
       if (r.prev) links.push({ href: withQuery(self, { ...keep, cursor: encodeCursor(r.prev) }), rel: 'prev', type: GEOJSON });
       ctx.set('Content-Crs', contentCrsHeader(crs));
-      const head = `{"type":"FeatureCollection","numberMatched":${r.numberMatched},"numberReturned":${r.numberReturned},"timeStamp":${JSON.stringify(new Date().toISOString())},"links":${JSON.stringify(links)},"features":[`;
+      // OGC API - Features: numberMatched, when present, is the exact count (/req/core/fc-numberMatched);
+      // beyond ITEMS_EXACT_COUNT_MAX it is left out and the estimate travels in a member of our own
+      const matched = r.numberMatched !== undefined ? `"numberMatched":${r.numberMatched}` : `"numberMatchedEstimate":${r.numberMatchedEstimate}`;
+      const head = `{"type":"FeatureCollection",${matched},"numberReturned":${r.numberReturned},"timeStamp":${JSON.stringify(new Date().toISOString())},"links":${JSON.stringify(links)},"features":[`;
       ctx.body = Buffer.concat([Buffer.from(head), r.featuresJson, Buffer.from(']}')]);
       ctx.type = GEOJSON;
     },

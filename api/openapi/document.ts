@@ -30,7 +30,8 @@ export function buildOpenApi(base: string, routers: DocumentedRouter[], layers: 
       required: ['type', 'features'],
       properties: {
         type: { type: 'string', enum: ['FeatureCollection'] },
-        numberMatched: { type: 'integer' },
+        numberMatched: { type: 'integer', description: 'exact number of matching features; left out when there are more than the server counts exactly (ITEMS_EXACT_COUNT_MAX)' },
+        numberMatchedEstimate: { type: 'integer', description: "the query planner's estimate of the matching features, given instead of numberMatched beyond ITEMS_EXACT_COUNT_MAX" },
         numberReturned: { type: 'integer' },
         timeStamp: { type: 'string', format: 'date-time' },
         links: { type: 'array', items: { $ref: '#/components/schemas/Link' } },

@@ -6,7 +6,7 @@ import type { LayerSchema } from '../../schemas/index.ts';
 import { canRead } from '../auth/principal.ts';
 import type { CachedTile } from '../cache/tile-cache.ts';
 import { EXPOSED_HEADERS } from '../middleware/cors.ts';
-import { TooManyRequests, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
+import { overLimit, type RateDecision, type RateLimiter } from '../middleware/rate-limit.ts';
 import { DatabaseUnavailable, isDatabaseDown, problemBody } from '../problem.ts';
 import { resolveClient, type TrustedProxies } from '../middleware/client-address.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
@@ -67,9 +67,9 @@ async function answer(o: TileFastPathOptions, req: IncomingMessage, res: ServerR
   const client = resolveClient(req, o.trustedProxies);
   const ip = client.ip;
   const path = req.url!.split('?', 1)[0]!;
-  const rate = o.limiter.take(client, req);
+  const rate = await o.limiter.take(client, req);
   if (rate?.retryAfter !== undefined) {
-    const body = JSON.stringify(problemBody(new TooManyRequests(rate.limit, ip, rate.retryAfter), path));
+    const body = JSON.stringify(problemBody(overLimit({ ...rate, retryAfter: rate.retryAfter }, ip), path));
     writeCommon(req, res, rate, 'Origin');
     res.setHeader('Retry-After', String(rate.retryAfter));
     res.writeHead(429, { 'Content-Type': 'application/problem+json', 'Content-Length': Buffer.byteLength(body) });

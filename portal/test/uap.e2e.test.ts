@@ -75,7 +75,7 @@ describe.runIf(browserAvailable() && gdalAvailable())('ÚAP in Chromium: the sta
     // the upload form posts the provider's GeoPackage to POST /api/uap/deliveries
     await page.getByLabel('Poskytovatel údajů').fill(SYNTHETIC_PROVIDER);
     await page.getByLabel(/^Jevy/).fill('72:stanice, 50:zaplavy');
-    await page.getByLabel('Soubor').setInputFiles(files.gpkg);
+    await page.getByLabel('Soubor', { exact: true }).setInputFiles(files.gpkg);
     await page.getByRole('button', { name: 'Předat' }).click();
     const status = page.locator('[data-testid=uap-upload-status]');
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/Předání č\. \d+ zaznamenáno: 4 prvků, jevy 72, 50/);

@@ -144,7 +144,8 @@ export function catalogRoutes(opts: CatalogOptions): Router {
     if (!layer.ofn || !ctx.params.name!.endsWith('.jsonld')) throw new NotFound(`"${id.slice(0, 100)}" has no OFN distribution`);
     const body = await ofnBody(db, layer, cctx.base);
     ctx.set('Cache-Control', 'public, max-age=0, must-revalidate');
-    ctx.etag = createHash('sha256').update(body).digest('base64url').slice(0, 32);
+    // the SHA-256 the catalogue declares, as the other download files do
+    ctx.etag = createHash('sha256').update(body).digest('hex');
     ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;

@@ -6,7 +6,8 @@ import { extraDatasets, type ExtraDataset } from '../../data-catalog/registry.ts
 import { serviceIri, type CatalogContext, type DatasetRecord, type DistributionRecord, type ServiceRecord } from '../../data-catalog/records.ts';
 import { FORMATS } from '../downloads/formats.ts';
 import { downloadName, type DownloadCache } from '../downloads/cache.ts';
-import { ofnPath } from './ofn.ts';
+import { createHash } from 'node:crypto';
+import { ofnBody, ofnPath } from './ofn.ts';
 import { layerFacts, municipalityNames, type LayerFacts } from './facts.ts';
 
 /** Layers published openly: the catalogue never lists what needs an account. */
@@ -128,6 +129,7 @@ export async function layerDataset(db: Kysely<any>, ctx: CatalogContext, cache: 
   );
   if (layer.ofn) {
     const url = `${ctx.base}${ofnPath(layer)}`;
+    const body = Buffer.from(await ofnBody(db, layer, ctx.base));
     distributions.push({
       key: 'ofn',
       title: { cs: `${layer.title.cs} podle ${layer.ofn.norm.title.cs} (JSON-LD)`, en: `${layer.title.en} as ${layer.ofn.norm.title.en} (JSON-LD)` },
@@ -135,6 +137,7 @@ export async function layerDataset(db: Kysely<any>, ctx: CatalogContext, cache: 
       downloadUrl: url,
       mediaType: 'application/ld+json',
       euFileType: 'JSON_LD',
+      file: { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') },
       conformsTo: layer.ofn.norm.iri,
     });
   }

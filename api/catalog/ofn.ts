@@ -33,3 +33,8 @@ export async function ofnDocument(db: Kysely<any>, layer: LayerSchema, base: str
   }
   return out;
 }
+
+/** The distribution's bytes: what the route serves and what the catalogue declares the size and SHA-256 of. */
+export async function ofnBody(db: Kysely<any>, layer: LayerSchema, base: string): Promise<string> {
+  return JSON.stringify(await ofnDocument(db, layer, base));
+}

@@ -19,7 +19,7 @@ import {
 import { layerJsonSchema } from './json-schema.ts';
 import { portalDataset } from './portal.ts';
 import { municipalityNames } from './facts.ts';
-import { ofnDocument } from './ofn.ts';
+import { ofnBody } from './ofn.ts';
 
 type Syntax = 'turtle' | 'jsonld';
 
@@ -142,9 +142,10 @@ export function catalogRoutes(opts: CatalogOptions): Router {
     const id = ctx.params.name!.replace(/\.jsonld$/, '');
     const layer = layerOr404(id);
     if (!layer.ofn || !ctx.params.name!.endsWith('.jsonld')) throw new NotFound(`"${id.slice(0, 100)}" has no OFN distribution`);
-    const body = JSON.stringify(await ofnDocument(db, layer, cctx.base));
+    const body = await ofnBody(db, layer, cctx.base);
     ctx.set('Cache-Control', 'public, max-age=0, must-revalidate');
-    ctx.etag = createHash('sha256').update(body).digest('base64url').slice(0, 32);
+    // the SHA-256 the catalogue declares, as the other download files do
+    ctx.etag = createHash('sha256').update(body).digest('hex');
     ctx.status = 200;
     if (ctx.fresh) {
       ctx.status = 304;

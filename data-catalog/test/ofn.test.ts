@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -137,6 +138,7 @@ describe.each(testBackends())('OFN distributions on %s', (backend) => {
     const norm = layer.ofn!.norm;
     const res = await api().get(`/api/downloads/ofn/${id}.jsonld`).expect(200).expect('Content-Type', /application\/ld\+json/);
     expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers.etag).toBe(`"${createHash('sha256').update(res.text).digest('hex')}"`);
     const doc = JSON.parse(res.text) as Record<string, unknown>[];
     expect(doc.length).toBeGreaterThan(0);
     expect(check(schema(norm.listSchema), doc)).toEqual([]);

@@ -12,6 +12,7 @@ const STRINGS = {
   navSensors: { cs: 'Senzory', en: 'Sensors' },
   navPlanning: { cs: 'Plánování', en: 'Planning' },
   navInfo: { cs: 'Informace', en: 'Information' },
+  navDevelopers: { cs: 'Pro vývojáře', en: 'Developers' },
   navLogin: { cs: 'Přihlášení', en: 'Sign in' },
   switchLang: { cs: 'English', en: 'Česky' },
   switchLangLabel: { cs: 'Switch to English', en: 'Přepnout do češtiny' },

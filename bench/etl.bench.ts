@@ -8,10 +8,12 @@
  *     stage in bulk, transform in PostGIS, upsert + withdraw in one transaction,
  *     audit triggers on), in a child process;
  *   - by `ogr2ogr -f PostgreSQL` (PG_USE_COPY=YES, -t_srs EPSG:4326).
- * Prints rates and our/ogr2ogr ratio for BENCH_ETL_N features (default 100 000; best of
- * BENCH_ETL_REPEAT interleaved runs of each, default 2),
- * then peak RSS of both on BENCH_ETL_BIG features (default 1 000 000; 0 skips).
- *   npm run bench -- etl
+ * Sizes: `npm run bench -- etl --sizes=100000,1000000` (or BENCH_ETL_SIZES; the default is that).
+ * For the first size: rates and our/ogr2ogr ratio of a first load (best of BENCH_ETL_REPEAT
+ * interleaved runs of each, default 2), a re-import of the identical file (issue 16.4) and of the
+ * file with 1 % of its features changed (issue 16.3: history rows only for those), compared with
+ * ogr2ogr loading the file. For every further size: a first load of both with their peak RSS.
+ *   npm run bench -- etl --sizes=100000        (a smoke run on a shared machine)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -23,8 +25,12 @@ import { fileURLToPath } from 'node:url';
 export const description = 'shapefile import into PostGIS: our ETL (validation on) vs ogr2ogr -f PostgreSQL (PG_USE_COPY=YES)';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const N = Number(process.env.BENCH_ETL_N ?? 100_000);
-const BIG = Number(process.env.BENCH_ETL_BIG ?? 1_000_000);
+const SIZES = (process.argv.find((a) => a.startsWith('--sizes='))?.slice('--sizes='.length) ?? process.env.BENCH_ETL_SIZES ?? '100000,1000000')
+  .split(',')
+  .map((x) => Number(x.replace(/[_\s]/g, '')))
+  .filter((x) => Number.isInteger(x) && x > 0);
+const N = SIZES[0] ?? 100_000;
+const BIGGER = SIZES.slice(1);
 const REPEAT = Number(process.env.BENCH_ETL_REPEAT ?? 2);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
@@ -42,10 +48,12 @@ function mulberry32(seed: number) {
 const TAXA = ['Tilia cordata', 'Acer platanoides', 'Quercus robur', 'Betula pendula', 'Fraxinus excelsior', 'Carpinus betulus', 'Aesculus hippocastanum', 'Pinus sylvestris', 'Picea abies', 'Platanus × hispanica'];
 
 /** Trees inside ORP Chomutov (S-JTSK bounding box of the ORP), attributes from a fixed-seed PRNG. */
-async function makeShapefile(dir: string, n: number): Promise<string> {
+async function makeShapefile(dir: string, n: number, changedPercent = 0): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const csv = join(dir, `stromy_${n}.csv`);
-  const shp = join(dir, `stromy_${n}.shp`);
+  const name = changedPercent ? `stromy_${n}_changed${changedPercent}` : `stromy_${n}`;
+  const csv = join(dir, `${name}.csv`);
+  const shp = join(dir, `${name}.shp`);
+  const every = changedPercent ? Math.round(100 / changedPercent) : 0;
   if (existsSync(shp)) return shp;
   const rnd = mulberry32(20_250 + n);
   const out = createWriteStream(csv);
@@ -53,12 +61,14 @@ async function makeShapefile(dir: string, n: number): Promise<string> {
   for (let i = 0; i < n; i++) {
     const x = -815_000 + rnd() * 20_000;
     const y = -995_000 + rnd() * 15_000;
-    const line = `${i + 1},${x.toFixed(2)},${y.toFixed(2)},S-${i + 1},${TAXA[Math.floor(rnd() * TAXA.length)]},${rnd() < 0.8 ? 'listnata' : 'jehlicnata'},${(3 + rnd() * 25).toFixed(1)},${Math.floor(20 + rnd() * 400)},${1 + Math.floor(rnd() * 5)},${1 + Math.floor(rnd() * 5)},${rnd() < 0.01 ? 'ano' : 'ne'},2024-0${1 + Math.floor(rnd() * 9)}-1${Math.floor(rnd() * 10)}\n`;
+    // the same PRNG sequence either way: a changed file differs only in the height of every `every`-th tree
+    const height = 3 + rnd() * 25 + (every && i % every === 0 ? 1 : 0);
+    const line = `${i + 1},${x.toFixed(2)},${y.toFixed(2)},S-${i + 1},${TAXA[Math.floor(rnd() * TAXA.length)]},${rnd() < 0.8 ? 'listnata' : 'jehlicnata'},${height.toFixed(1)},${Math.floor(20 + rnd() * 400)},${1 + Math.floor(rnd() * 5)},${1 + Math.floor(rnd() * 5)},${rnd() < 0.01 ? 'ano' : 'ne'},2024-0${1 + Math.floor(rnd() * 9)}-1${Math.floor(rnd() * 10)}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'close');
-  execFileSync('ogr2ogr', ['-f', 'ESRI Shapefile', shp, csv, '-a_srs', 'EPSG:5514', '-oo', 'X_POSSIBLE_NAMES=x', '-oo', 'Y_POSSIBLE_NAMES=y', '-oo', 'AUTODETECT_TYPE=YES', '-lco', 'ENCODING=UTF-8', '-nln', `stromy_${n}`]);
+  execFileSync('ogr2ogr', ['-f', 'ESRI Shapefile', shp, csv, '-a_srs', 'EPSG:5514', '-oo', 'X_POSSIBLE_NAMES=x', '-oo', 'Y_POSSIBLE_NAMES=y', '-oo', 'AUTODETECT_TYPE=YES', '-lco', 'ENCODING=UTF-8', '-nln', name]);
   rmSync(csv);
   return shp;
 }
@@ -91,13 +101,30 @@ async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
   return { out, maxRssKb: rss ? Number(rss[1]) : NaN, cpuSeconds: rss ? Number(rss[2]) + Number(rss[3]) : NaN, seconds };
 }
 
-async function runOurs(shp: string, url: string, expect: 'inserted' | 'unchanged' = 'inserted'): Promise<Measured> {
+interface ChildResult {
+  seconds: number;
+  read: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  rejected: number;
+  phases: Record<string, number>;
+}
+
+async function runOurs(shp: string, url: string, expected: Partial<ChildResult>): Promise<Measured & { result: ChildResult }> {
   const r = await timed(process.execPath, ['--import', 'tsx', join(here, 'etl.bench.ts'), '--child', shp], { ...process.env, BENCH_CHILD_URL: url });
   const m = /IMPORT (\{.*\})/.exec(r.out);
   if (!m) throw new Error(`no result from the ETL child:\n${r.out.slice(-2000)}`);
-  const res = JSON.parse(m[1]!) as { seconds: number; read: number; inserted: number; unchanged: number; rejected: number; phases: Record<string, number> };
-  if (res.rejected !== 0 || res[expect] !== res.read) throw new Error(`unexpected ETL result ${m[1]}`);
-  return { seconds: res.seconds, maxRssKb: r.maxRssKb, cpuSeconds: r.cpuSeconds, phases: res.phases };
+  const res = JSON.parse(m[1]!) as ChildResult;
+  for (const [k, v] of Object.entries({ rejected: 0, ...expected }))
+    if (res[k as keyof ChildResult] !== v) throw new Error(`unexpected ETL result (${k} should be ${v}): ${m[1]}`);
+  return { seconds: res.seconds, maxRssKb: r.maxRssKb, cpuSeconds: r.cpuSeconds, phases: res.phases, result: res };
+}
+
+async function historyRows(db: import('kysely').Kysely<any>, schema: string): Promise<number> {
+  const { sql } = await import('kysely');
+  return (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(`${schema}.feature_history`)} WHERE layer_id = 'stromy'`.execute(db)).rows[0]!.n;
 }
 
 async function runOgr(shp: string, schema: string, table: string): Promise<Measured> {
@@ -128,38 +155,39 @@ export async function run(): Promise<void> {
     let ogr: Measured | undefined;
     let ours: Measured | undefined;
     for (let i = 0; i < REPEAT; i++) {
-      if (i > 0) await sql.raw(`TRUNCATE ${schema}.layer_stromy`).execute(admin.db);
+      if (i > 0) await sql.raw(`TRUNCATE ${schema}.layer_stromy; DELETE FROM ${schema}.etl_run`).execute(admin.db);
       const o = await runOgr(shp, schema, 'ogr_stromy');
-      const u = await runOurs(shp, url);
+      const u = await runOurs(shp, url, { inserted: N });
       if (!ogr || o.seconds < ogr.seconds) ogr = o;
       if (!ours || u.seconds < ours.seconds) ours = u;
     }
     if (!ogr || !ours) throw new Error('BENCH_ETL_REPEAT must be at least 1');
     const oursRate = N / ours.seconds;
     const ogrRate = N / ogr.seconds;
-    console.log(`  best of ${REPEAT} runs each:`);
+    console.log(`  first load, best of ${REPEAT} runs each:`);
     console.log(`  ogr2ogr : ${N} features in ${ogr.seconds.toFixed(2)} s = ${Math.round(ogrRate)} features/s (whole process; client CPU ${ogr.cpuSeconds.toFixed(1)} s)`);
-    console.log(`  our ETL : ${N} features in ${ours.seconds.toFixed(2)} s = ${Math.round(oursRate)} features/s (importFile: read, validate, stage, transform, publish with audit history; validation on; client CPU ${ours.cpuSeconds.toFixed(1)} s incl. runtime start)`);
-    console.log(`  ratio ours/ogr2ogr: ${(oursRate / ogrRate).toFixed(2)} (target ≥ 3.0)`);
+    console.log(`  our ETL : ${N} features in ${ours.seconds.toFixed(2)} s = ${Math.round(oursRate)} features/s (importFile: read, validate, stage, transform, publish, versioned history; client CPU ${ours.cpuSeconds.toFixed(1)} s incl. runtime start)`);
+    console.log(`  ratio ours/ogr2ogr: ${(oursRate / ogrRate).toFixed(2)} (target ≥ 1.5); history rows written: ${await historyRows(admin.db, schema)} (target 0)`);
     console.log(`  our phases (ms): ${JSON.stringify(ours.phases)}`);
-    const again = await runOurs(shp, url, 'unchanged');
-    console.log(`  re-import of the same file (nothing changes): ${again.seconds.toFixed(2)} s; phases ${JSON.stringify(again.phases)}`);
-    // diagnostic, not the product: the same import without the per-feature audit trail (history triggers)
-    await sql.raw(`TRUNCATE ${schema}.layer_stromy; ALTER TABLE ${schema}.layer_stromy DISABLE TRIGGER USER`).execute(admin.db);
-    const bare = await runOurs(shp, url);
-    await sql.raw(`ALTER TABLE ${schema}.layer_stromy ENABLE TRIGGER USER`).execute(admin.db);
-    console.log(`  diagnostic — our ETL without audit triggers: ${bare.seconds.toFixed(2)} s = ${Math.round(N / bare.seconds)} features/s, ratio ${(N / bare.seconds / ogrRate).toFixed(2)}; phases ${JSON.stringify(bare.phases)}`);
+    const same = await runOurs(shp, url, { read: 0, unchanged: N });
+    console.log(`  re-import of the identical file: ${same.seconds.toFixed(3)} s (target < 1 s)`);
+    const changedShp = await makeShapefile(dir, N, 1);
+    const changed = await runOurs(changedShp, url, { updated: N / 100, inserted: 0, deleted: 0 });
+    console.log(`  re-import with 1 % changed: ${changed.seconds.toFixed(2)} s, ${changed.result.updated} updated, ` +
+      `${await historyRows(admin.db, schema)} history rows; ogr2ogr loading the file ${ogr.seconds.toFixed(2)} s: ratio ${(ogr.seconds / changed.seconds).toFixed(2)} (target ≥ 3.0); ` +
+      `phases ${JSON.stringify(changed.phases)}`);
+    console.log(`  peak RSS at ${N}: ogr2ogr ${(ogr.maxRssKb / 1024).toFixed(0)} MiB, ours ${(ours.maxRssKb / 1024).toFixed(0)} MiB`);
 
-    if (BIG > 0) {
-      await sql.raw(`TRUNCATE ${schema}.layer_stromy`).execute(admin.db);
+    for (const size of BIGGER) {
+      await sql.raw(`TRUNCATE ${schema}.layer_stromy; DELETE FROM ${schema}.etl_run`).execute(admin.db);
       const t1 = performance.now();
-      const big = await makeShapefile(dir, BIG);
-      console.log(`  generated ${BIG} points (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
-      const ogrBig = await runOgr(big, schema, 'ogr_stromy_big');
-      const oursBig = await runOurs(big, url);
-      console.log(`  ${BIG} features — ogr2ogr: ${ogrBig.seconds.toFixed(1)} s, peak RSS ${(ogrBig.maxRssKb / 1024).toFixed(0)} MiB; ` +
-        `our ETL: ${oursBig.seconds.toFixed(1)} s, peak RSS ${(oursBig.maxRssKb / 1024).toFixed(0)} MiB (node process incl. runtime); ratio ${(ogrBig.seconds / oursBig.seconds).toFixed(2)}`);
-      console.log(`  peak RSS at ${N}: ogr2ogr ${(ogr.maxRssKb / 1024).toFixed(0)} MiB, ours ${(ours.maxRssKb / 1024).toFixed(0)} MiB`);
+      const big = await makeShapefile(dir, size);
+      console.log(`  generated ${size} points (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
+      const ogrBig = await runOgr(big, schema, `ogr_stromy_${size}`);
+      const oursBig = await runOurs(big, url, { inserted: size });
+      console.log(`  ${size} features — ogr2ogr: ${ogrBig.seconds.toFixed(1)} s, peak RSS ${(ogrBig.maxRssKb / 1024).toFixed(0)} MiB; ` +
+        `our ETL: ${oursBig.seconds.toFixed(1)} s, peak RSS ${(oursBig.maxRssKb / 1024).toFixed(0)} MiB (node process incl. runtime); ` +
+        `ratio ${(ogrBig.seconds / oursBig.seconds).toFixed(2)} (target ≥ 1.5), RSS ratio ${(oursBig.maxRssKb / ogrBig.maxRssKb).toFixed(2)} (target ≤ 2.5)`);
     }
   } finally {
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
@@ -176,7 +204,7 @@ async function child(shp: string): Promise<void> {
     const t0 = performance.now();
     const r = await importFile(database.db, { path: shp, layerId: 'stromy', mapping: MAPPING, trigger: 'bench' });
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`IMPORT ${JSON.stringify({ seconds, read: r.read, inserted: r.inserted, unchanged: r.unchanged, rejected: r.rejected, warnings: r.warnings, phases: r.phases })}`);
+    console.log(`IMPORT ${JSON.stringify({ seconds, read: r.read, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, deleted: r.deleted, rejected: r.rejected, warnings: r.warnings, phases: r.phases })}`);
   } finally {
     await database.close();
   }

@@ -36,19 +36,19 @@ export async function run(): Promise<void> {
     await migrate(db);
     const src = 'layer_stanoviste_trideneho_odpadu';
     // same columns, no triggers (reference) and a row-level variant writing the same history rows
+    // (since issue 16.3 an insert writes no history in either: the insert column measures the version columns' defaults)
     await sql.raw(`CREATE TABLE t_none (LIKE ${src} INCLUDING ALL);
       CREATE TABLE t_row (LIKE ${src} INCLUDING ALL);
       CREATE FUNCTION bench_row_history() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        INSERT INTO feature_history (layer_id, fid, version, op, actor, before, after)
-        VALUES ('bench-row', coalesce(NEW.fid, OLD.fid),
-          coalesce((SELECT max(h.version) FROM feature_history h WHERE h.layer_id = 'bench-row' AND h.fid = coalesce(NEW.fid, OLD.fid)), 0) + 1,
-          lower(TG_OP), geoportal_actor(),
-          CASE WHEN TG_OP <> 'INSERT' THEN geoportal_feature_json(to_jsonb(OLD), OLD.geom) END,
-          CASE WHEN TG_OP <> 'DELETE' THEN geoportal_feature_json(to_jsonb(NEW), NEW.geom) END);
+        -- the same history rows as ours (issue 16.3: the version that ended), one INSERT per row
+        INSERT INTO feature_history (layer_id, fid, version, valid_from, changed_by, valid_to, ended_by, ended, row)
+        VALUES ('bench-row', OLD.fid, OLD.version, OLD.valid_from, OLD.changed_by, now(), geoportal_actor(),
+          CASE WHEN TG_OP = 'DELETE' THEN 'delete' ELSE 'update' END, geoportal_feature_json(to_jsonb(OLD), OLD.geom)::json);
         RETURN NULL;
       END $$;
-      CREATE TRIGGER t_row_history AFTER INSERT OR UPDATE OR DELETE ON t_row FOR EACH ROW EXECUTE FUNCTION bench_row_history();`).execute(db);
+      CREATE TRIGGER t_row_version BEFORE UPDATE ON t_row FOR EACH ROW EXECUTE FUNCTION ${src}_next_version();
+      CREATE TRIGGER t_row_history AFTER UPDATE OR DELETE ON t_row FOR EACH ROW EXECUTE FUNCTION bench_row_history();`).execute(db);
     const tables = { none: 't_none', statement: src, row: 't_row' } as const;
     const results: Record<string, Record<string, number>> = {};
     for (const [kind, t] of Object.entries(tables)) {

@@ -177,8 +177,12 @@ async function unchangedSinceLastRun(db: Kysely<any>, opts: ImportOptions): Prom
     await sql<{ id: number; checksum: string | null; options_hash: string | null; kept: number; edited: boolean }>`
       SELECT r.id, r.checksum, r.options_hash, r.inserted_count + r.updated_count + r.unchanged_count AS kept,
         -- anything written into the layer since, other than by an import (editor: create, edit, delete)
-        EXISTS (SELECT 1 FROM feature_history h WHERE h.layer_id = r.layer_id AND h.at >= r.started_at
-          AND h.actor NOT LIKE 'etl:%' AND h.actor NOT LIKE 'system:%') AS edited
+        -- (issue 16.3: a version made since is live, or in the history when it ended since)
+        EXISTS (SELECT 1 FROM ${sql.raw(tableName(getLayer(opts.layerId)!))} t WHERE t.valid_from >= r.started_at
+          AND t.changed_by NOT LIKE 'etl:%' AND t.changed_by NOT LIKE 'system:%')
+        OR EXISTS (SELECT 1 FROM feature_history h WHERE h.layer_id = r.layer_id AND h.valid_to >= r.started_at
+          AND ((h.ended_by NOT LIKE 'etl:%' AND h.ended_by NOT LIKE 'system:%')
+            OR (h.changed_by NOT LIKE 'etl:%' AND h.changed_by NOT LIKE 'system:%' AND h.valid_from >= r.started_at))) AS edited
       FROM etl_run r WHERE r.layer_id = ${opts.layerId} AND r.status = 'succeeded' ORDER BY r.id DESC LIMIT 1`.execute(db)
   ).rows[0];
   const options = optionsHash(opts);
@@ -581,8 +585,8 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
 }
 
 /**
- * Features the source would change whose current version an editor made (the
- * newest feature_history entry of the feature is not an import's): one conflict
+ * Features the source would change whose current version an editor made (the live
+ * row's `changed_by` is not an import's, issue 16.3): one conflict
  * each, with the differing values. Looked up only for the rows that would be
  * updated. Returns the fids the update must leave alone (policy edits-win);
  * policy hold refuses the whole run. Either way both versions stay in history.
@@ -591,13 +595,12 @@ async function editConflicts(trx: Transaction<any>, p: PreparedImport, geom: Raw
   const { layer, report } = p;
   const table = sql.raw(tableName(layer));
   const found = await sql<{ fid: string | number; source_id: string; record: number; actor: string; at: Date | null; edited: Record<string, unknown>; staged: Record<string, unknown>; edited_geom: string; source_geom: string; geom_differs: boolean }>`
-    SELECT t.fid, t.source_id, s.record, h.actor, h.at, to_jsonb(t) - 'geom' AS edited, to_jsonb(s) - 'src' - 'geom' - 'repaired' AS staged,
+    SELECT t.fid, t.source_id, s.record, t.changed_by AS actor, t.valid_from AS at, to_jsonb(t) - 'geom' AS edited, to_jsonb(s) - 'src' - 'geom' - 'repaired' AS staged,
       left(ST_AsText(t.geom, 7), 300) AS edited_geom, left(ST_AsText(${geom}, 7), 300) AS source_geom,
       NOT (ST_OrderingEquals(t.geom, ${geom}) OR (ST_NPoints(t.geom) = ST_NPoints(${geom}) AND ST_HausdorffDistance(t.geom, ${geom}) < 1e-7)) AS geom_differs
     FROM etl_stage s JOIN ${table} t ON t.source_id = s.source_id
-    CROSS JOIN LATERAL (SELECT h.actor, h.at FROM feature_history h WHERE h.layer_id = ${layer.id} AND h.fid = t.fid ORDER BY h.version DESC LIMIT 1) h
     WHERE (t.content_hash IS DISTINCT FROM s.content_hash OR t.municipality_code IS DISTINCT FROM s.municipality_code)
-      AND ${differs} AND h.actor NOT LIKE 'etl:%' AND h.actor NOT LIKE 'system:%'
+      AND ${differs} AND t.changed_by NOT LIKE 'etl:%' AND t.changed_by NOT LIKE 'system:%'
     ORDER BY s.record`.execute(trx);
   if (found.rows.length === 0) return [];
   const policy = report.editPolicy;

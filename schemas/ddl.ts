@@ -38,7 +38,8 @@ export function layerDdl(layer: LayerSchema): string[] {
       geom geometry(${layer.geometryType}, ${STORAGE_SRID}) NOT NULL,
       content_hash text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
-      updated_at timestamptz NOT NULL DEFAULT now()
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      ${VERSIONING_COLUMNS_DDL}
     )`,
     ...layer.attributes.map((a) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${a.name} ${sqlType(a.type)}`),
     spatialIndexDdl(layer),
@@ -62,25 +63,64 @@ function searchIndexDdl(layer: LayerSchema): string[] {
   return [`CREATE INDEX IF NOT EXISTS ${t}_search_idx ON ${t} USING gin (geoportal_search_key(${title.name}) gin_trgm_ops)`];
 }
 
+/** The live row's version columns (issue 16.3; sql/migrations/0025_system_versioned_history.sql). */
+const VERSIONING_COLUMNS_DDL = `version integer NOT NULL DEFAULT 1,
+      valid_from timestamptz NOT NULL DEFAULT now(),
+      changed_by text NOT NULL DEFAULT geoportal_actor(),
+      change_source text GENERATED ALWAYS AS (geoportal_change_source(changed_by)) STORED`;
+
+/** Columns that describe the version, not the feature: never compared, never in history documents. */
+export const VERSIONING_COLUMNS = ['version', 'valid_from', 'changed_by', 'change_source'] as const;
+
 /**
- * Audit triggers (issue 7): statement-level, over transition tables, into the
- * append-only feature_history (functions in sql/migrations/0003_accounts_history.sql).
- * Rows that predate the triggers get a 'baseline' entry so `asOf` and history start complete.
+ * System-versioned history (issue 16.3, SQL:2011 style). The live row carries its version, since when,
+ * and who made it (an insert writes nothing else). A row-level BEFORE UPDATE trigger advances the
+ * version when anything but `updated_at` changed (compared column by column; the geometry with
+ * PostGIS's exact `=`), and statement-level AFTER UPDATE/DELETE triggers copy the versions that
+ * ended into feature_history (functions in the migration). Tables from before 0025 get the columns
+ * here, filled from the last event of the former event log (`feature_history_events`).
  */
 export function historyDdl(layer: LayerSchema): string[] {
   const t = tableName(layer);
   if (!/^[a-z0-9-]+$/.test(layer.id)) throw new Error(`invalid layer id in schema: ${layer.id}`);
   const id = `'${layer.id}'`;
+  const compared = ['fid', 'source_id', 'municipality_code', ...layer.attributes.map((a) => a.name), 'geom', 'content_hash', 'created_at'];
+  compared.forEach(assertIdentifier);
+  const row = (alias: string) => `ROW(${compared.map((c) => `${alias}.${c}`).join(', ')})`;
   return [
-    `CREATE OR REPLACE TRIGGER ${t}_history_ins AFTER INSERT ON ${t} REFERENCING NEW TABLE AS new_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_record_history(${id})`,
-    `CREATE OR REPLACE TRIGGER ${t}_history_upd AFTER UPDATE ON ${t} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_record_history(${id})`,
-    `CREATE OR REPLACE TRIGGER ${t}_history_del AFTER DELETE ON ${t} REFERENCING OLD TABLE AS old_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_record_history(${id})`,
-    `INSERT INTO feature_history (layer_id, fid, version, op, actor, at, before, after)
-      SELECT ${id}, t.fid, 1, 'baseline', 'system:baseline', t.updated_at, NULL, geoportal_feature_json(to_jsonb(t), t.geom)
-      FROM ${t} t WHERE NOT EXISTS (SELECT 1 FROM feature_history h WHERE h.layer_id = ${id} AND h.fid = t.fid)`,
+    // the former per-change event triggers
+    `DROP TRIGGER IF EXISTS ${t}_history_ins ON ${t}`,
+    `DROP TRIGGER IF EXISTS ${t}_history_upd ON ${t}`,
+    `DROP TRIGGER IF EXISTS ${t}_history_del ON ${t}`,
+    `DO $do$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${t}'::regclass AND attname = 'valid_from' AND NOT attisdropped) THEN
+        ALTER TABLE ${t} ADD COLUMN version integer, ADD COLUMN valid_from timestamptz, ADD COLUMN changed_by text;
+        UPDATE ${t} t SET version = e.version, valid_from = e.at, changed_by = e.actor
+          FROM (SELECT DISTINCT ON (h.fid) h.fid, h.version, h.at, h.actor FROM feature_history_events h
+                WHERE h.layer_id = ${id} ORDER BY h.fid, h.version DESC) e
+          WHERE e.fid = t.fid;
+        UPDATE ${t} SET version = 1, valid_from = updated_at, changed_by = 'system:baseline' WHERE version IS NULL;
+        ALTER TABLE ${t} ALTER COLUMN version SET DEFAULT 1, ALTER COLUMN version SET NOT NULL,
+          ALTER COLUMN valid_from SET DEFAULT now(), ALTER COLUMN valid_from SET NOT NULL,
+          ALTER COLUMN changed_by SET DEFAULT geoportal_actor(), ALTER COLUMN changed_by SET NOT NULL,
+          ADD COLUMN change_source text GENERATED ALWAYS AS (geoportal_change_source(changed_by)) STORED;
+      END IF;
+    END $do$`,
+    `CREATE OR REPLACE FUNCTION ${t}_next_version() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      -- the version columns are the trigger's alone: a write that changes nothing keeps them
+      IF ${row('NEW')} IS DISTINCT FROM ${row('OLD')} THEN
+        NEW.version := OLD.version + 1; NEW.valid_from := now(); NEW.changed_by := geoportal_actor();
+      ELSE
+        NEW.version := OLD.version; NEW.valid_from := OLD.valid_from; NEW.changed_by := OLD.changed_by;
+      END IF;
+      RETURN NEW;
+    END $fn$`,
+    `CREATE OR REPLACE TRIGGER ${t}_next_version BEFORE UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION ${t}_next_version()`,
+    `CREATE OR REPLACE TRIGGER ${t}_versions_upd AFTER UPDATE ON ${t} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_version_history(${id})`,
+    `CREATE OR REPLACE TRIGGER ${t}_versions_del AFTER DELETE ON ${t} REFERENCING OLD TABLE AS old_rows
+      FOR EACH STATEMENT EXECUTE FUNCTION geoportal_version_history(${id})`,
   ];
 }
 

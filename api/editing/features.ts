@@ -207,7 +207,7 @@ export async function deleteFeature(db: Kysely<any>, layer: LayerSchema, p: Prin
     if (!locked) throw new NotFound(`feature ${fid} does not exist in ${layer.id}`);
     assertInUserMunicipality(p, locked.municipality_code, locked.in_user_municipality, 'before');
     if (!matches(expected, locked.version)) throw new PreconditionFailed(`"${locked.version}"`);
-    // the history trigger keeps the full row: a delete is restorable from feature_history
+    // the history trigger keeps the deleted version: a delete is restorable from feature_history
     await sql`DELETE FROM ${sql.raw(tableName(layer))} WHERE fid = ${fid} AND xmin = ${locked.version}::text::xid`.execute(trx);
     await recordChange(trx, { layerId: layer.id, bbox: bboxOf(locked), source: actorOf(p) });
   });
@@ -243,8 +243,10 @@ export async function restoreFeature(
     if (clash.rows.length) throw new Conflict(`feature ${fid} or its source id exists again (re-imported?); edit that one instead`);
     const cols = layer.attributes.map((a) => sql.ref(a.name));
     const vals = layer.attributes.map((a) => sql`${input.values[a.name] ?? null}`);
-    await sql`INSERT INTO ${t} (fid, source_id, municipality_code, ${sql.join(cols)}, geom, content_hash)
-      VALUES (${fid}, ${sourceId}, ${input.municipalityCode}::int, ${sql.join(vals)}, ${geometryExpr(layer, JSON.stringify(input.geometry))}, ${contentHash(input)})`.execute(trx);
+    // the deletion counts as the change after the last stored version, so the restored one comes after it
+    await sql`INSERT INTO ${t} (fid, source_id, municipality_code, ${sql.join(cols)}, geom, content_hash, version)
+      VALUES (${fid}, ${sourceId}, ${input.municipalityCode}::int, ${sql.join(vals)}, ${geometryExpr(layer, JSON.stringify(input.geometry))}, ${contentHash(input)},
+        (SELECT coalesce(max(h.version), 0) + 2 FROM feature_history h WHERE h.layer_id = ${layer.id} AND h.fid = ${fid}))`.execute(trx);
     await recordChange(trx, { layerId: layer.id, bbox: geo.bbox, source: actorOf(p) });
     return readBack(trx, layer, fid);
   });

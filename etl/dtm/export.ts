@@ -11,7 +11,8 @@ import { validateJvf, type XsdResult } from './validate.ts';
 /**
  * JVF DTM delivery of one municipality: a complete delivery ("kompletní zápis") of every feature of
  * the layers with a DTM object type, or a change delivery ("změnové věty") of what changed since the
- * previous recorded delivery, built from feature_history versions (sql/migrations/0019_dtm_deliveries.sql).
+ * previous recorded delivery, built from feature versions (the live row's, or an ended one in feature_history:
+ * sql/migrations/0019_dtm_deliveries.sql, 0025_system_versioned_history.sql).
  * The file is checked against the official XSD set before it is handed out or recorded.
  */
 
@@ -81,19 +82,29 @@ function sjtsk(g: string): string {
 async function currentFeatures(trx: Transaction<any>, layer: LayerSchema, municipality: number): Promise<Snapshot[]> {
   const t = tableName(layer);
   assertIdentifier(t);
-  const rows = await sql<Snapshot>`SELECT t.fid::int AS fid, (to_jsonb(t) - 'geom') AS props, ${sql.raw(sjtsk('t.geom'))} AS geom,
-      coalesce((SELECT max(h.version) FROM feature_history h WHERE h.layer_id = ${layer.id} AND h.fid = t.fid), 0)::int AS version
+  const rows = await sql<Snapshot>`SELECT t.fid::int AS fid, (to_jsonb(t) - 'geom') AS props, ${sql.raw(sjtsk('t.geom'))} AS geom, t.version
     FROM ${sql.table(t)} t WHERE t.municipality_code = ${municipality} ORDER BY t.fid`.execute(trx);
   return rows.rows;
 }
 
-/** The delivered version of features that changed or left since (from feature_history, as they were delivered). */
+/**
+ * The delivered version of every delivered feature, as it was delivered: the live row while it is
+ * still that version, else its row in feature_history (issue 16.3: the history holds ended versions).
+ */
 async function deliveredSnapshots(trx: Transaction<any>, layer: LayerSchema, municipality: number): Promise<Snapshot[]> {
-  const g = `ST_SetSRID(ST_GeomFromGeoJSON((h.after -> 'geom')::text), 4326)`;
-  const rows = await sql<Snapshot>`SELECT d.fid::int AS fid, d.version, (to_jsonb(h.after) - 'geom') AS props, ${sql.raw(sjtsk(g))} AS geom
-    FROM dtm_delivered_feature d
-    JOIN feature_history h ON h.layer_id = d.layer_id AND h.fid = d.fid AND h.version = d.version
-    WHERE d.municipality_code = ${municipality} AND d.layer_id = ${layer.id} ORDER BY d.fid`.execute(trx);
+  const t = tableName(layer);
+  assertIdentifier(t);
+  const g = `ST_SetSRID(ST_GeomFromGeoJSON((h.row -> 'geom')::text), 4326)`;
+  const rows = await sql<Snapshot>`SELECT d.fid::int AS fid, d.version, (to_jsonb(h.row) - 'geom') AS props, ${sql.raw(sjtsk(g))} AS geom
+      FROM dtm_delivered_feature d
+      JOIN feature_history h ON h.layer_id = d.layer_id AND h.fid = d.fid AND h.version = d.version
+      WHERE d.municipality_code = ${municipality} AND d.layer_id = ${layer.id}
+    UNION ALL
+    SELECT d.fid::int AS fid, d.version, (to_jsonb(t) - 'geom') AS props, ${sql.raw(sjtsk('t.geom'))} AS geom
+      FROM dtm_delivered_feature d
+      JOIN ${sql.table(t)} t ON t.fid = d.fid AND t.version = d.version
+      WHERE d.municipality_code = ${municipality} AND d.layer_id = ${layer.id}
+    ORDER BY fid`.execute(trx);
   return rows.rows;
 }
 

@@ -22,6 +22,7 @@ import { problemMiddleware } from '../../api/problem.ts';
 import { etlRoutes } from '../../api/etl/routes.ts';
 import { featureForPatch, replaceFeature } from '../../api/editing/features.ts';
 import type { Principal } from '../../api/auth/principal.ts';
+import { featureHistory } from '../../api/history/history.ts';
 
 const BENCHES = 'mobiliar';
 const SITES = 'stanoviste-trideneho-odpadu';
@@ -242,9 +243,8 @@ describe.each(testBackends())('ETL safety (issues 13 and 16) on %s', (backend) =
     expect(won).toMatchObject({ updated: 4, inserted: 0, deleted: 0 });
     expect(won.conflicts.map((c) => c.outcome)).toEqual(['overwritten', 'overwritten', 'overwritten', 'overwritten']);
     expect(await edited()).toEqual(['Vzorek 0 – žluťoučký kůň', 'Vzorek 1 – žluťoučký kůň', 'Vzorek 2 – žluťoučký kůň', 'Vzorek 3 – žluťoučký kůň']);
-    const history = await sql<{ actor: string; v: string }>`SELECT actor, after->>${text} AS v FROM feature_history
-      WHERE layer_id = ${TREES} AND fid = ${fids[0]} ORDER BY version`.execute(db());
-    expect(history.rows).toEqual([
+    const history = (await featureHistory(db(), getLayer(TREES)!, fids[0]!)).map((h) => ({ actor: h.actor, v: h.after?.[text] }));
+    expect(history).toEqual([
       { actor: expect.stringMatching(/^etl:run:/), v: 'Vzorek 0 – žluťoučký kůň' },
       { actor: 'user:42', v: `Upraveno ${fids[0]}` },
       { actor: `etl:run:${won.runId}`, v: 'Vzorek 0 – žluťoučký kůň' },

@@ -7,10 +7,10 @@ export default defineConfig({
   test: {
     include: ['{api,etl,schemas,sql,data-catalog,portal,faults}/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'portal/build/**', 'portal/.svelte-kit/**'],
-    // each test file opens its own embedded database (several seconds to unpack PostGIS)
+    // each test file loads its own embedded database from a dump the global setup made (sql/testing.ts)
     testTimeout: 60_000,
     hookTimeout: 180_000,
-    globalSetup: ['portal/test/global-setup.ts'],
+    globalSetup: ['portal/test/global-setup.ts', 'sql/test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },

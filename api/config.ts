@@ -12,6 +12,8 @@ export interface Config {
   /** a new PostgreSQL connection not established within this fails, so a request answers 503 instead of hanging (DATABASE_CONNECT_TIMEOUT_MS) */
   databaseConnectTimeoutMs: number;
   dataDir: string;
+  /** embedded database: a PostGIS extension bundle to load instead of pglite-postgis's own (PGLITE_POSTGIS_BUNDLE; the tests' slim one) */
+  pglitePostgisBundle?: string;
   /** public https base URL used in links and catalogue IRIs */
   publicBaseUrl?: string;
   seed: boolean;
@@ -53,6 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolMax: Math.max(1, nonNegative(env, 'DATABASE_POOL_MAX', 10)),
     databaseConnectTimeoutMs: Math.max(100, nonNegative(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000)),
     dataDir: resolve(env.DATA_DIR ?? 'data'),
+    pglitePostgisBundle: env.PGLITE_POSTGIS_BUNDLE || undefined,
     publicBaseUrl: env.PUBLIC_BASE_URL?.replace(/\/$/, '') || undefined,
     seed: env.SEED !== '0',
     etlScheduler: env.ETL_SCHEDULER === '1',

@@ -47,6 +47,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: pgliteDir(config),
+    postgisBundle: config.pglitePostgisBundle,
     poolSize: config.databasePoolMax,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
   });

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
@@ -23,6 +24,8 @@ export interface Database {
   listen(channel: string, onPayload: (payload: string) => void, opts?: ListenOptions): Promise<() => Promise<void>>;
   /** every LISTEN of this process and whether it is in place (health) */
   listeners(): ListenerStatus[];
+  /** embedded only: the data directory as a tar, for `loadDataDir` (tests copy one seeded database this way) */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,13 @@ export interface OpenOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL: reconnect delays of the LISTEN connections */
   listenBackoff?: Backoff;
+  /** embedded: start a new database from this data-directory dump (PGlite's dumpDataDir) instead of initdb; tests load a seeded one */
+  loadDataDir?: Blob;
+  /**
+   * embedded: the PostGIS extension bundle (a .tar.gz in pglite-postgis's layout) to load instead of the package's own.
+   * Tests use a slim copy without raster and topology: each embedded database compiles every library in its bundle.
+   */
+  postgisBundle?: string;
 }
 
 /** How the process names itself in pg_stat_activity. */
@@ -152,8 +162,13 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
   const dataDir = opts.dataDir ?? 'memory://';
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const bundle = opts.postgisBundle ? pathToFileURL(opts.postgisBundle) : undefined;
+  const postgisExtension: typeof postgis = bundle
+    ? { name: postgis.name, setup: async (pg, emscriptenOpts) => ({ ...(await postgis.setup(pg, emscriptenOpts)), bundlePath: bundle }) }
+    : postgis;
   const client = await PGlite.create(dataDir, {
-    extensions: { postgis, pg_trgm },
+    extensions: { postgis: postgisExtension, pg_trgm },
+    loadDataDir: opts.loadDataDir,
     parsers: { [INT8]: (v: string) => Number(v) },
   });
   await client.exec('CREATE EXTENSION IF NOT EXISTS postgis');
@@ -176,7 +191,11 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
     };
   };
   const listeners = () => [...channels.keys()].map((channel) => ({ channel, listening: true, since, reconnects: 0 }));
-  return { db, kind: 'pglite', canEncodeMvt: false, location: dataDir, listen, listeners, close: () => db.destroy() };
+  const dumpDataDir = async () => {
+    await client.exec('CHECKPOINT');
+    return client.dumpDataDir('none');
+  };
+  return { db, kind: 'pglite', canEncodeMvt: false, location: dataDir, listen, listeners, dumpDataDir, close: () => db.destroy() };
 }
 
 /** Decide the tile encoder by what the database can do, not by configuration. */

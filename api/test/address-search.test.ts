@@ -3,7 +3,6 @@ import request from 'supertest';
 import type { Server } from 'node:http';
 import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { seedIfEmpty } from '../../etl/seed.ts';
 import { createApp } from '../app.ts';
 
 interface Hit { layer: string; title: string; point: [number, number]; rank: number; municipality: string | null; municipalityCode: number | null }
@@ -15,8 +14,7 @@ describe.each(testBackends())('address search on %s', (backend) => {
   const hits = async (q: string, extra = '') => (await request(server).get(`/api/search?q=${encodeURIComponent(q)}${extra}`).expect(200)).body.hits as Hit[];
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     server = createApp({ database }).listen(0);
   });
   afterAll(async () => {

@@ -4,7 +4,6 @@ import { sql } from 'kysely';
 import type { Server } from 'node:http';
 import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { seedIfEmpty } from '../../etl/seed.ts';
 import { createApp } from '../app.ts';
 import { binary, decodeTile, tileFor } from './decode-tile.ts';
 import { getLayer, layers } from '../../schemas/index.ts';
@@ -18,8 +17,7 @@ describe.each(testBackends())('API on %s', (backend) => {
   const api = () => request(server);
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     server = createApp({ database }).listen(0);
   });
   afterAll(async () => {

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { seedIfEmpty } from '../../etl/seed.ts';
 import { layers, tableName } from '../../schemas/index.ts';
 import { createApp } from '../app.ts';
 
@@ -38,8 +37,7 @@ describe.runIf(available)(`GDAL reads the API (${backend})`, () => {
   const ogrinfo = async (...args: string[]) => (await run('ogrinfo', ['-ro', '--config', 'GDAL_HTTP_TIMEOUT', '60', ...args], { maxBuffer: 64 * 1024 * 1024 })).stdout;
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     server = createApp({
       database,
       extra: [

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import { openDatabase, type Database } from '../../sql/connection.ts';
 import { recordChange } from '../../sql/changes.ts';
-import { seedIfEmpty } from '../../etl/seed.ts';
 import { createApp } from '../app.ts';
 import { TileCache, tileBounds } from '../cache/tile-cache.ts';
 import { startTileInvalidation } from '../cache/invalidation.ts';
@@ -70,8 +69,7 @@ describe('tile cache invalidation is exact', () => {
 describe.each(testBackends())('edits reach cached tiles on %s', (backend) => {
   let database: Database;
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
   });
   afterAll(async () => {
     await database?.close();
@@ -100,7 +98,7 @@ describe.each(testBackends())('edits reach cached tiles on %s', (backend) => {
 
   it.runIf(backend === 'postgres' && REDIS_URL)('two instances with a shared Redis: an edit through one is served fresh by the other', async () => {
     const schema = (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(database.db)).rows[0]!.s;
-    const second = await openDatabase({ databaseUrl: process.env.TEST_DATABASE_URL, searchPath: schema, poolSize: 4 });
+    const second = await openDatabase({ databaseUrl: database.connection!.url, searchPath: schema, poolSize: 4 });
     const prefix = `test:${randomBytes(4).toString('hex')}:`;
     const redisA = new Redis(REDIS_URL!);
     const redisB = new Redis(REDIS_URL!);
@@ -138,7 +136,7 @@ describe.each(testBackends())('edits reach cached tiles on %s', (backend) => {
 
   it.runIf(backend === 'postgres')('answers 503 while the database is unreachable and recovers by itself', async () => {
     // a TCP relay to PostgreSQL that can be switched off and on again on the same port
-    const target = new URL(process.env.TEST_DATABASE_URL!);
+    const target = new URL(database.connection!.url);
     const sockets = new Set<Socket>();
     let relay: Server | undefined;
     const startRelay = (port: number) =>
@@ -156,7 +154,7 @@ describe.each(testBackends())('edits reach cached tiles on %s', (backend) => {
       });
     const port = await startRelay(0);
     const schema = (await sql<{ s: string }>`SELECT current_schema() AS s`.execute(database.db)).rows[0]!.s;
-    const url = new URL(process.env.TEST_DATABASE_URL!);
+    const url = new URL(database.connection!.url);
     url.port = String(port);
     const viaRelay = await openDatabase({ databaseUrl: url.toString(), searchPath: schema, poolSize: 2 });
     const server = createApp({ database: viaRelay }).listen(0);

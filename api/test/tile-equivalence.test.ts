@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { seedIfEmpty } from '../../etl/seed.ts';
 import { getLayer } from '../../schemas/index.ts';
 import { encodeWithJs } from '../tiles/encode-js.ts';
 import { encodeWithPostgis } from '../tiles/encode-postgis.ts';
@@ -15,8 +14,7 @@ import { decodeTile, tileFor, type DecodedFeature } from './decode-tile.ts';
 describe.runIf(process.env.TEST_DATABASE_URL)('tile encoders are equivalent', () => {
   let database: Database;
   beforeAll(async () => {
-    database = await openTestDatabase('postgres');
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase('postgres', { seeded: true });
   });
   afterAll(async () => {
     await database?.close();

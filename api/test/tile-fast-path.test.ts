@@ -4,7 +4,6 @@ import { sql } from 'kysely';
 import type { Server } from 'node:http';
 import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { seedIfEmpty } from '../../etl/seed.ts';
 import { createUser } from '../auth/users.ts';
 import { createApiToken } from '../auth/sessions.ts';
 import { parseTrustProxy } from '../middleware/client-address.ts';
@@ -35,8 +34,7 @@ describe.each(testBackends())('tiles of public layers are answered before Koa, i
   let url: string;
   let tile: { z: number; x: number; y: number };
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     cache = new TileCache();
     // the test plays a reverse proxy on loopback that names each client in X-Forwarded-For
     server = createApp({ database, tileCache: cache, rateLimit: { perMinute: 5, limitLoopback: true }, trustedProxies: parseTrustProxy('127.0.0.1') }).listen(0);

@@ -12,7 +12,6 @@ import rdf from '@zazuko/env-node';
 import SHACLValidator from 'rdf-validate-shacl';
 import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { seedIfEmpty } from '../../etl/seed.ts';
 import { recordChange } from '../../sql/changes.ts';
 import { createApp } from '../../api/app.ts';
 import { layers } from '../../schemas/index.ts';
@@ -68,8 +67,7 @@ describe.each(testBackends())('DCAT-AP-CZ catalogue on %s', (backend) => {
   let datasetIris: string[] = [];
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     server = createApp({ database, publicBaseUrl: BASE, dataDir }).listen(0);
   }, 300_000);
   afterAll(async () => {

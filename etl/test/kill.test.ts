@@ -51,7 +51,7 @@ describe.skipIf(!url)('an import killed with SIGKILL (PostgreSQL)', () => {
 
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'etl', 'import', big, '--layer', layer.id], {
         cwd: root,
-        env: { ...process.env, DATABASE_URL: `${url}${url!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}` },
+        env: { ...process.env, DATABASE_URL: `${database.connection!.url}${database.connection!.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}` },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

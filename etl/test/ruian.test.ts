@@ -7,7 +7,6 @@ import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
 import { importFile } from '../import.ts';
 import { loadMapping } from '../mapping.ts';
-import { seedIfEmpty } from '../seed.ts';
 import { InputError } from '../errors.ts';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
@@ -35,8 +34,7 @@ describe.each(testBackends())('RÚIAN import on %s', (backend) => {
   const rows = async <T,>(q: ReturnType<typeof sql<T>>) => (await q.execute(database.db)).rows;
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
   });
   afterAll(async () => {
     await database?.close();

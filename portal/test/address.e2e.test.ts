@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { startTestServer } from './server.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 
 type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
 
@@ -20,14 +19,12 @@ describe.runIf(browserAvailable())('address search on a phone in Chromium', () =
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-e2e-address-'));
 
   beforeAll(async () => {
-    ensurePortalBuild();
     // the product as `npm start` runs it, seeded (synthetic Chomutov RÚIAN sample) by the ETL; no online basemap configured
     delete process.env.PUBLIC_ORTHOPHOTO_URL;
     delete process.env.PUBLIC_ZTM_URL;
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
-    const addr = s.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = s.base;
     browser = await launchBrowser();
   }, 600_000);
   afterAll(async () => {

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { startTestServer } from './server.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -18,12 +17,9 @@ describe.runIf(browserAvailable())('open-data pages (/data) in Chromium', () => 
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-data-e2e-'));
 
   beforeAll(async () => {
-    ensurePortalBuild();
-    const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir };
-    const s = await startServer(config, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
-    const addr = s.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = s.base;
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 }, acceptDownloads: true });
   }, 300_000);

@@ -3,15 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { createUser } from '../../api/auth/users.ts';
 import { getLayer } from '../../schemas/index.ts';
 import { importFile } from '../../etl/import.ts';
 import { sampleFeatureCollection } from '../../etl/test/sample-feature.ts';
 import { readJvf } from '../../etl/dtm/reader.ts';
 import { validateJvf } from '../../etl/dtm/validate.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 
 const PASSWORD = 'heslo-editora-obce';
 const CHOMUTOV = 562971;
@@ -23,10 +22,9 @@ describe.runIf(browserAvailable())('JVF DTM export on the municipality page in C
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-dtm-e2e-'));
 
   beforeAll(async () => {
-    ensurePortalBuild();
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
-    base = `http://127.0.0.1:${(s.server.address() as { port: number }).port}`;
+    base = s.base;
     const { db } = s.database;
     const layer = getLayer('svetelne-body')!;
     const path = join(dataDir, 'svetelne-body.geojson');

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { createUser } from '../../api/auth/users.ts';
 import { createApiToken } from '../../api/auth/sessions.ts';
 import { importFile } from '../../etl/import.ts';
 import { loadMapping } from '../../etl/mapping.ts';
 import { getLayer, type Attribute, type LayerSchema } from '../../schemas/index.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 import { seriousAxeViolations } from './axe.ts';
 
 /**
@@ -132,9 +131,8 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
   }
 
   beforeAll(async () => {
-    ensurePortalBuild();
     // no seed: the municipalities are all these tests need, and the features are made here
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir, seed: false }, () => {});
+    const s = await startTestServer(dataDir, { seed: false });
     stop = s.stop;
     db = s.database.db;
     const etl = join(import.meta.dirname, '../../etl');
@@ -147,7 +145,7 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
     await createUser(db, EDITOR, PASSWORD, { role: 'municipality_editor', municipalityCode: CHOMUTOV });
     const admin = await createUser(db, 'spravce-poli@chomutov.test', PASSWORD, { role: 'admin' });
     token = (await createApiToken(db, admin.id, 'e2e-fields')).token;
-    base = `http://127.0.0.1:${(s.server.address() as { port: number }).port}`;
+    base = s.base;
     browser = await launchBrowser();
   }, 240_000);
 

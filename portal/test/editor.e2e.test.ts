@@ -4,13 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sql } from 'kysely';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { createUser } from '../../api/auth/users.ts';
 import { createApiToken } from '../../api/auth/sessions.ts';
 import { getLayer, tableName, type LayerSchema } from '../../schemas/index.ts';
 import type { Database } from '../../sql/connection.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 
 type Win = Window & { __geoportalMap: import('maplibre-gl').Map; __geoportalEditorMap: import('maplibre-gl').Map };
 
@@ -50,11 +49,10 @@ describe.runIf(browserAvailable())('pasport editor in Chromium (360 × 740)', ()
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    ensurePortalBuild();
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
     database = s.database;
-    base = `http://127.0.0.1:${(s.server.address() as { port: number }).port}`;
+    base = s.base;
     const { db } = database;
     // Chomutov and a municipality next to it
     const a = await sql<{ kod: number; x: number; y: number }>`SELECT kod, ST_X(ST_PointOnSurface(geom)) AS x, ST_Y(ST_PointOnSurface(geom)) AS y FROM layer_obce WHERE kod = 563099`.execute(db);

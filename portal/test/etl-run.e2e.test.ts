@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { importFile } from '../../etl/import.ts';
 import { getLayer } from '../../schemas/index.ts';
 import { featureForPatch, replaceFeature } from '../../api/editing/features.ts';
 import type { Principal } from '../../api/auth/principal.ts';
 import { sampleFeatureCollection } from '../../etl/test/sample-feature.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 
 /** Issue 13.3: the portal's run page shows each conflict of a re-import with a staff edit (source vs edited value). */
 describe.runIf(browserAvailable())('ETL run page in Chromium', () => {
@@ -21,8 +20,7 @@ describe.runIf(browserAvailable())('ETL run page in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-run-page-'));
 
   beforeAll(async () => {
-    ensurePortalBuild();
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
     const layer = getLayer('mobiliar')!;
     const file = join(dataDir, 'lavicky.geojson');
@@ -37,8 +35,7 @@ describe.runIf(browserAvailable())('ETL run page in Chromium', () => {
     expect(again.runId).toBeGreaterThan(first.runId);
     expect(again.conflicts).toHaveLength(1);
     runId = again.runId;
-    const addr = s.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = s.base;
     browser = await launchBrowser();
   }, 600_000);
   afterAll(async () => {

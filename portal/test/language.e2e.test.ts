@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { writeBatch } from '../../etl/sensors/store.ts';
 import { loadAlertRules } from '../../etl/sensors/alerts.ts';
 import { getLayer } from '../../schemas/index.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 import { seriousAxeViolations } from './axe.ts';
 
 /**
@@ -111,17 +110,16 @@ describe.runIf(browserAvailable())('portal language: Czech and English pages sho
   const PAGES = ['/', '/data', `/data/${SITES}`, '/senzory', `/senzory/obec/${CHOMUTOV}`, '/obec', `/obec/${CHOMUTOV}`, '/planovani', '/informace', '/prihlaseni', '/editor', '/sprava', '/tato-stranka-neexistuje'];
 
   beforeAll(async () => {
-    ensurePortalBuild();
     const port = 20000 + Math.floor(Math.random() * 20000);
     process.env.MQTT_EMBEDDED_PORT = String(port);
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
+    const s = await startTestServer(dataDir);
     delete process.env.MQTT_EMBEDDED_PORT;
     stop = s.stop;
     // a day of hourly air pressure (values over 1 000 hPa: the long labels that were cut off)
     const now = Date.now();
     const rows = Array.from({ length: 24 }, (_, i) => ({ sensorId: 'CV-PM-01', quantity: 'air_pressure', time: new Date(now - (24 - i) * 3_600_000), value: 1008 + (i % 7) * 1.35 }));
     await writeBatch(s.database.db, rows, [], loadAlertRules());
-    base = `http://127.0.0.1:${(s.server.address() as { port: number }).port}`;
+    base = s.base;
     browser = await launchBrowser();
   }, 600_000);
 

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { importFile } from '../../etl/import.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 import { seriousAxeViolations } from './axe.ts';
 
 type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
@@ -30,13 +29,11 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-e2e-'));
 
   beforeAll(async () => {
-    ensurePortalBuild();
     // the whole product as `npm start` runs it: embedded database, seeded by the ETL, API + portal on one port
     // an optional online basemap, configured as an operator would; the test answers its tiles itself
     process.env.PUBLIC_ORTHOPHOTO_URL = '/__test-ortho/{z}/{x}/{y}.png';
     process.env.PUBLIC_ZTM_URL = '/__test-ztm/{z}/{x}/{y}.png';
-    const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir };
-    const s = await startServer(config, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
     // public information entered through the real ETL: one valid item whose title is an XSS attempt, one expired
     const file = join(dataDir, 'informace.geojson');
@@ -53,8 +50,7 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
     const report = await importFile(s.database.db, { path: file, layerId: 'verejne-informace', srid: 4326 });
     expect(report.rejects).toEqual([]);
     expect(report.inserted).toBe(2);
-    const addr = s.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = s.base;
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1000, height: 760 } });
     page.on('dialog', (d) => {

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { importFile } from '../../etl/import.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 import { seriousAxeViolations } from './axe.ts';
 
 type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
@@ -37,8 +36,7 @@ describe.runIf(browserAvailable())('portal pages in Chromium: municipality, plan
   };
 
   beforeAll(async () => {
-    ensurePortalBuild();
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
     const file = join(dataDir, 'informace.geojson');
     writeFileSync(
@@ -54,8 +52,7 @@ describe.runIf(browserAvailable())('portal pages in Chromium: municipality, plan
     );
     const report = await importFile(s.database.db, { path: file, layerId: 'verejne-informace', srid: 4326 });
     expect(report.rejects).toEqual([]);
-    const addr = s.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = s.base;
     browser = await launchBrowser();
   }, 600_000);
   afterAll(async () => {

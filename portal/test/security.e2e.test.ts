@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
+import { startTestServer } from './server.ts';
 import { createUser } from '../../api/auth/users.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 
 type MapWindow = Window & { __geoportalMap?: import('maplibre-gl').Map; __cspViolations: string[] };
 
@@ -26,12 +25,10 @@ describe.runIf(browserAvailable())('portal under its Content-Security-Policy in 
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-csp-'));
 
   beforeAll(async () => {
-    ensurePortalBuild();
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir }, () => {});
+    const s = await startTestServer(dataDir);
     stop = s.stop;
     await createUser(s.database.db, ADMIN.email, ADMIN.password, { role: 'admin' });
-    const addr = s.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = s.base;
     // another origin (localhost ≠ 127.0.0.1) that tries to frame the portal
     framer = createServer((req, res) => {
       res.setHeader('Content-Type', 'text/html; charset=utf-8');

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import mqtt from 'mqtt';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { startTestServer } from './server.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 import { chirpstackUplink, itstFrame, sht35Frame } from '../../etl/sensors/test/helpers.ts';
 import { seriousAxeViolations } from './axe.ts';
 
@@ -21,17 +20,14 @@ describe.runIf(browserAvailable())('live sensor map in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-sensors-e2e-'));
 
   beforeAll(async () => {
-    ensurePortalBuild();
     // the product as `npm start` runs it, with its embedded MQTT broker (on a free port of our own)
     const port = 20000 + Math.floor(Math.random() * 20000);
     process.env.MQTT_EMBEDDED_PORT = String(port);
     mqttUrl = `mqtt://127.0.0.1:${port}`;
-    const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir };
-    const s = await startServer(config, () => {});
+    const s = await startTestServer(dataDir);
     delete process.env.MQTT_EMBEDDED_PORT;
     stop = s.stop;
-    const addr = s.server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    base = s.base;
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(base + '/senzory');

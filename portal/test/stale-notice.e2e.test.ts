@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { loadConfig } from '../../api/config.ts';
-import { startServer } from '../../api/server.ts';
-import { browserAvailable, ensurePortalBuild, launchBrowser } from './browser.ts';
+import { startTestServer } from './server.ts';
+import { browserAvailable, launchBrowser } from './browser.ts';
 
 /**
  * Issue 13, finding 10: when /api/health is degraded (here: a scheduled source
@@ -31,14 +30,12 @@ describe.runIf(browserAvailable())('stale-data notice in Chromium', () => {
     writeFileSync(sources, JSON.stringify({ sources: [{ name: 'stale-demo', path: join(dataDir, 'missing.geojson'), layer: 'obce', cron: '0 0 1 1 *', expectedPeriodHours: 1 }] }));
     process.env.ETL_SOURCES = sources;
     process.env.SENSORS = '0';
-    const s = await startServer({ ...loadConfig({}), port: 0, host: '127.0.0.1', dataDir, seed: false, etlScheduler: scheduler }, () => {});
+    const s = await startTestServer(dataDir, { seed: false, etlScheduler: scheduler });
     stops.push(s.stop);
-    const addr = s.server.address();
-    return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    return s.base;
   }
 
   it('shows no notice while every part works, and one in Czech and English when a part is stuck', async () => {
-    ensurePortalBuild();
     browser = await launchBrowser();
     const page = await browser.newPage();
 

@@ -8,7 +8,6 @@ import type { Server } from 'node:http';
 import { sql } from 'kysely';
 import { openTestDatabase, testBackends } from '../../../sql/testing.ts';
 import type { Database } from '../../../sql/connection.ts';
-import { seedIfEmpty } from '../../../etl/seed.ts';
 import { recordChange } from '../../../sql/changes.ts';
 import { createApp } from '../../app.ts';
 import { layers, tableName, type LayerSchema } from '../../../schemas/index.ts';
@@ -81,8 +80,7 @@ describe.runIf(gdalAvailable()).each(testBackends())('downloads on %s read back 
   };
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     server = createApp({ database, dataDir }).listen(0);
     for (const l of layers) {
       const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(tableName(l))}`.execute(database.db);

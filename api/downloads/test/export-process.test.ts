@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestDatabase } from '../../../sql/testing.ts';
 import type { Database } from '../../../sql/connection.ts';
-import { seedIfEmpty } from '../../../etl/seed.ts';
 import { getLayer } from '../../../schemas/index.ts';
 import { ExportFailed, exportWorkerJobs, runExportWorker } from '../export-process.ts';
 import { copyExportSource } from '../source.ts';
@@ -21,8 +20,7 @@ describe.runIf(!!process.env.TEST_DATABASE_URL)('export worker process', () => {
   let dir: string;
 
   beforeAll(async () => {
-    database = await openTestDatabase('postgres');
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase('postgres', { seeded: true });
     dir = mkdtempSync(join(tmpdir(), 'export-worker-'));
   }, 300_000);
 

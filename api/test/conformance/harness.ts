@@ -2,7 +2,6 @@ import request from 'supertest';
 import type { Server } from 'node:http';
 import { openTestDatabase } from '../../../sql/testing.ts';
 import type { BackendKind, Database } from '../../../sql/connection.ts';
-import { seedIfEmpty } from '../../../etl/seed.ts';
 import { createApp } from '../../app.ts';
 
 /** A seeded database and the API in front of it, as the conformance tests of issue #15 use them. */
@@ -14,8 +13,7 @@ export interface Harness {
 }
 
 export async function openHarness(backend: BackendKind): Promise<Harness> {
-  const database = await openTestDatabase(backend);
-  await seedIfEmpty(database.db);
+  const database = await openTestDatabase(backend, { seeded: true });
   const server = createApp({ database }).listen(0);
   return {
     database,

@@ -7,7 +7,6 @@ import { get as httpGet } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { testBackends, openTestDatabase } from '../../../sql/testing.ts';
 import type { Database } from '../../../sql/connection.ts';
-import { seedIfEmpty } from '../../../etl/seed.ts';
 import { createUser } from '../../auth/users.ts';
 import { createApp } from '../../app.ts';
 import { layers } from '../../../schemas/index.ts';
@@ -47,8 +46,7 @@ describe.each(testBackends())('OpenAPI document on %s', (backend) => {
   let app: Koa;
   let server: Server;
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     await createUser(database.db, 'ctenar@chomutov.test', 'heslo-pro-test-1234', { role: 'reader' });
     app = createApp({ database });
     server = app.listen(0);

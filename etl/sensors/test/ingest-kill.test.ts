@@ -46,7 +46,7 @@ describe.skipIf(!!why)('sensor ingest killed with SIGKILL during a stream (Mosqu
     sessions.add(clientId);
     const child = spawn(process.execPath, ['--import', 'tsx', 'etl/sensors/test/ingest-child.ts'], {
       cwd: root,
-      env: { ...process.env, CHILD_SCHEMA: schema, MQTT_URL: MOSQUITTO_URL, MQTT_CLIENT_ID: clientId, MQTT_SHARE_GROUP: `test-${tag}`, MQTT_TOPICS: `application/kill-${tag}/device/+/event/up` },
+      env: { ...process.env, CHILD_DATABASE_URL: database.connection!.url, CHILD_SCHEMA: schema, MQTT_URL: MOSQUITTO_URL, MQTT_CLIENT_ID: clientId, MQTT_SHARE_GROUP: `test-${tag}`, MQTT_TOPICS: `application/kill-${tag}/device/+/event/up` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);

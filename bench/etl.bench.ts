@@ -50,7 +50,8 @@ const TAXA = ['Tilia cordata', 'Acer platanoides', 'Quercus robur', 'Betula pend
 /** Trees inside ORP Chomutov (S-JTSK bounding box of the ORP), attributes from a fixed-seed PRNG. */
 async function makeShapefile(dir: string, n: number, changedPercent = 0): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const name = changedPercent ? `stromy_${n}_changed${changedPercent}` : `stromy_${n}`;
+  // v2: the PRNG draws in another order than the files of earlier versions of this bench (cached in tmpdir)
+  const name = changedPercent ? `stromy_v2_${n}_changed${changedPercent}` : `stromy_v2_${n}`;
   const csv = join(dir, `${name}.csv`);
   const shp = join(dir, `${name}.shp`);
   const every = changedPercent ? Math.round(100 / changedPercent) : 0;

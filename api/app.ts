@@ -1,3 +1,5 @@
+import { municipalityApi } from './municipalities/routes.ts';
+import { publicInformationApi } from './public-information/routes.ts';
 import Koa from 'koa';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import type { Database } from '../sql/connection.ts';
@@ -161,7 +163,7 @@ export function createApp(opts: AppOptions): Koa {
   }
   const health = opts.health ?? new HealthParts();
   if (opts.database.kind === 'postgres') health.register('exportWorkers', exportWorkersHealth);
-  const documented = [featureApi(opts.database, { exactCountMax: opts.itemsExactCountMax }), tileApi(opts.database, tileCache), searchApi(opts.database)];
+  const documented = [featureApi(opts.database, { exactCountMax: opts.itemsExactCountMax }), tileApi(opts.database, tileCache), searchApi(opts.database), publicInformationApi(opts.database), municipalityApi(opts.database)];
   const openapi = openapiApi(() => documented);
   for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database, health), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
     app.use(router.routes());

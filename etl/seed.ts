@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { importFile, type RunReport } from './import.ts';
@@ -42,6 +44,47 @@ export async function seedIfEmpty(db: Kysely<any>, log: (msg: string) => void = 
   }
   reports.push(...(await seedCityLand(db, log)));
   reports.push(...(await seedLandUse(db, log)));
+  reports.push(...(await seedPublicInformation(db, log)));
+  return reports;
+}
+
+const CLOSURES_SAMPLE = join(here, 'samples/data/chomutov_uzavirky_synthetic.geojson');
+/** geometry type of each closures/events layer (schemas/layers/_verejne-informace.ts) */
+const CLOSURE_LAYERS: Record<string, string> = { 'verejne-informace': 'Point', 'verejne-informace-useky': 'MultiLineString', 'verejne-informace-plochy': 'MultiPolygon' };
+
+/** YYYY-MM-DD of `today + days` (calendar days, UTC arithmetic on the date). */
+function dayOffset(today: string, days: number): string {
+  return new Date(Date.parse(`${today}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Synthetic closures and events (labelled "ukázka" in every title): the sample gives validity as days
+ * relative to the seed day, so a fresh start always has current, planned and past items in each of
+ * the three geometries. Each layer is seeded through the ordinary import, once.
+ */
+export async function seedPublicInformation(db: Kysely<any>, log: (msg: string) => void = () => {}, today = new Date().toISOString().slice(0, 10)): Promise<RunReport[]> {
+  const reports: RunReport[] = [];
+  const sample = JSON.parse(readFileSync(CLOSURES_SAMPLE, 'utf8')) as { features: { geometry: { type: string }; properties: Record<string, unknown> }[] };
+  const dir = mkdtempSync(join(tmpdir(), 'geoportal-seed-'));
+  try {
+    for (const [layer, type] of Object.entries(CLOSURE_LAYERS)) {
+      const state = await sql<{ last_run_id: number | null }>`SELECT last_run_id FROM layer_state WHERE layer_id = ${layer}`.execute(db);
+      if (state.rows[0]?.last_run_id != null) continue;
+      const features = sample.features
+        .filter((f) => f.geometry.type === type)
+        .map(({ properties: { od_dni, do_dni, ...rest }, ...f }) => ({
+          ...f,
+          properties: { ...rest, platnost_od: dayOffset(today, Number(od_dni)), platnost_do: do_dni === null || do_dni === undefined ? null : dayOffset(today, Number(do_dni)) },
+        }));
+      const path = join(dir, `${layer}.geojson`);
+      writeFileSync(path, JSON.stringify({ type: 'FeatureCollection', features }));
+      const r = await importFile(db, { path, layerId: layer, srid: 4326 });
+      log(`seed: ${layer}: ${r.inserted} synthetic closures/events imported (run ${r.runId})`);
+      reports.push(r);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   return reports;
 }
 

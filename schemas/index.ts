@@ -21,6 +21,8 @@ import { svetelneBody } from './layers/svetelne-body.ts';
 import { kamery } from './layers/kamery.ts';
 import { senzory } from './layers/senzory.ts';
 import { verejneInformace } from './layers/verejne-informace.ts';
+import { verejneInformaceUseky } from './layers/verejne-informace-useky.ts';
+import { verejneInformacePlochy } from './layers/verejne-informace-plochy.ts';
 import { optickaSitTrasy } from './layers/opticka-sit-trasy.ts';
 import { optickaSitKomory } from './layers/opticka-sit-komory.ts';
 import { stavebniObjekty } from './layers/stavebni-objekty.ts';
@@ -43,6 +45,8 @@ export const layers: readonly LayerSchema[] = [
   ...uapLayers,
   pozemkyMesta, zelenePlochy, komunikace, parkoviste, hrobovaMista, destovaKanalizace, kabeloveVedeniVo, optickaSitTrasy,
   stromy, detskaHriste, mobiliar, dopravniZnacky, svetelneBody, kamery, optickaSitKomory,
+  // closures and events: areas under sections under places
+  verejneInformacePlochy, verejneInformaceUseky,
   stanovisteTridenehoOdpadu, verejneInformace, senzory];
 
 const byId = new Map(layers.map((l) => [l.id, l]));

@@ -47,7 +47,7 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
         ],
       }),
     );
-    const report = await importFile(s.database.db, { path: file, layerId: 'verejne-informace', srid: 4326 });
+    const report = await importFile(s.database.db, { path: file, layerId: 'verejne-informace', srid: 4326, allowWithdraw: true }); // replaces the seeded samples
     expect(report.rejects).toEqual([]);
     expect(report.inserted).toBe(2);
     base = s.base;
@@ -174,7 +174,7 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
   });
 
   it('puts position, layers and selection in a share link that restores them', async () => {
-    await page.getByRole('checkbox', { name: 'Uzavírky a události' }).uncheck();
+    await page.getByRole('checkbox', { name: 'Uzavírky a události', exact: true }).uncheck();
     await page.waitForFunction(() => location.search.includes('layers=') && location.search.includes('sel='));
     const url = page.url();
     const before = await page.evaluate(() => { const m = (window as unknown as MapWindow).__geoportalMap; return { c: m.getCenter().toArray(), z: m.getZoom() }; });
@@ -186,13 +186,13 @@ describe.runIf(browserAvailable())('portal map in Chromium', () => {
     expect(after.z).toBeCloseTo(before.z, 1);
     expect(after.c[0]).toBeCloseTo(before.c[0]!, 4);
     expect(after.c[1]).toBeCloseTo(before.c[1]!, 4);
-    expect(await other.getByRole('checkbox', { name: 'Uzavírky a události' }).isChecked()).toBe(false);
+    expect(await other.getByRole('checkbox', { name: 'Uzavírky a události', exact: true }).isChecked()).toBe(false);
     expect(await other.getByRole('checkbox', { name: 'Stanoviště tříděného odpadu' }).isChecked()).toBe(true);
     await other.locator('aside.detail .feature-name').waitFor();
     expect(await other.locator('aside.detail .feature-name').textContent()).toBe(title);
     expect(await mapWin(other).rendered('verejne-informace-circle')).toHaveLength(0);
     await other.close();
-    await page.getByRole('checkbox', { name: 'Uzavírky a události' }).check();
+    await page.getByRole('checkbox', { name: 'Uzavírky a události', exact: true }).check();
   });
 
   it('hides a layer when its toggle is switched off', async () => {

@@ -9,7 +9,8 @@ export default defineConfig({
     exclude: ['**/node_modules/**', 'portal/build/**', 'portal/.svelte-kit/**'],
     // each test file loads its own embedded database from a dump the global setup made (sql/testing.ts)
     testTimeout: 60_000,
-    hookTimeout: 180_000,
+    // the first file that needs a database makes the run's templates (sql/test/templates.ts) in its beforeAll
+    hookTimeout: 600_000,
     globalSetup: ['portal/test/global-setup.ts', 'sql/test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,

@@ -16,8 +16,8 @@ export function testBackends(): BackendKind[] {
 }
 
 /**
- * Where vitest's global setup (sql/test/global-setup.ts) left the databases every test file starts from:
- * embedded dumps, the names of the template databases on the server, and a slim PostGIS bundle.
+ * A folder for this run's templates (sql/test/templates.ts), set by vitest's global setup
+ * (sql/test/global-setup.ts). Without it (a script outside vitest) databases are made from scratch.
  */
 export const TEMPLATES_ENV = 'GEOPORTAL_TEST_TEMPLATES';
 
@@ -25,16 +25,27 @@ export const TEMPLATES_ENV = 'GEOPORTAL_TEST_TEMPLATES';
 export const TEST_SCHEMA = 'geoportal_test';
 
 export interface TemplateManifest {
-  /** embedded data-directory dumps (uncompressed tar) */
+  /** embedded data-directory dumps (uncompressed tar) and the slim PostGIS bundle they are opened with */
   pglite: { migrated: string; seeded: string; postgisBundle: string };
   /** template databases on TEST_DATABASE_URL's server, if it is set */
   postgres?: { migrated: string; seeded: string };
 }
 
-export function templateManifest(): TemplateManifest | undefined {
+/**
+ * This run's template for one backend, once the global setup's builder has made it (the files that
+ * need it wait here; files that need no database never do).
+ */
+export async function templateFor<K extends keyof TemplateManifest>(kind: K): Promise<TemplateManifest[K] | undefined> {
   const dir = process.env[TEMPLATES_ENV];
-  if (!dir || !existsSync(join(dir, 'manifest.json'))) return undefined;
-  return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as TemplateManifest;
+  if (!dir || !existsSync(dir)) return undefined;
+  const file = join(dir, `${kind}.json`);
+  const failed = join(dir, 'failed');
+  for (const t0 = Date.now(); !existsSync(file); ) {
+    if (existsSync(failed)) throw new Error(`test database templates failed: ${readFileSync(failed, 'utf8')}`);
+    if (Date.now() - t0 > 900_000) throw new Error(`test database templates not ready after 15 min (${dir})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as TemplateManifest[K];
 }
 
 export interface TestDatabaseOptions {
@@ -56,17 +67,18 @@ function dump(path: string): Blob {
  * (a script outside vitest) it is made from scratch.
  */
 export async function openTestDatabase(kind: BackendKind, opts: TestDatabaseOptions = {}): Promise<Database> {
-  const manifest = templateManifest();
   if (kind === 'pglite') {
-    if (!manifest) return fromScratch(await openDatabase({ dataDir: 'memory://' }), opts);
-    const from = opts.seeded ? manifest.pglite.seeded : manifest.pglite.migrated;
-    return openDatabase({ dataDir: 'memory://', loadDataDir: dump(from), postgisBundle: manifest.pglite.postgisBundle });
+    const template = await templateFor('pglite');
+    if (!template) return fromScratch(await openDatabase({ dataDir: 'memory://' }), opts);
+    const from = opts.seeded ? template.seeded : template.migrated;
+    return openDatabase({ dataDir: 'memory://', loadDataDir: dump(from), postgisBundle: template.postgisBundle });
   }
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set');
-  if (!manifest?.postgres) return schemaFromScratch(url, opts);
+  const template = await templateFor('postgres');
+  if (!template) return schemaFromScratch(url, opts);
   const name = `${databaseName(url)}_f_${randomBytes(5).toString('hex')}`;
-  await adminQuery(url, `CREATE DATABASE ${name} TEMPLATE ${opts.seeded ? manifest.postgres.seeded : manifest.postgres.migrated}`);
+  await adminQuery(url, `CREATE DATABASE ${name} TEMPLATE ${opts.seeded ? template.seeded : template.migrated}`);
   const database = await openDatabase({ databaseUrl: withDatabase(url, name), searchPath: TEST_SCHEMA, poolSize: 8 });
   const close = database.close;
   database.close = async () => {
@@ -80,18 +92,18 @@ export async function openTestDatabase(kind: BackendKind, opts: TestDatabaseOpti
  * Fills a data directory (DATA_DIR) with an embedded database already migrated (and seeded), so that
  * `startServer` resumes it instead of running initdb, the migrations and the seed import.
  */
-export function templateDataDir(dataDir: string, opts: TestDatabaseOptions = {}): string {
-  const manifest = templateManifest();
-  if (!manifest) return dataDir;
+export async function templateDataDir(dataDir: string, opts: TestDatabaseOptions = {}): Promise<TemplateManifest['pglite'] | undefined> {
+  const manifest = await templateFor('pglite');
+  if (!manifest) return undefined;
   const target = join(dataDir, 'pglite');
   // a database already there (a restart in the same test) is resumed as it is
-  if (existsSync(join(target, 'PG_VERSION'))) return dataDir;
+  if (existsSync(join(target, 'PG_VERSION'))) return manifest;
   mkdirSync(target, { recursive: true });
   // the dump's entries sit under pgdata/
-  const dump = opts.seeded ? manifest.pglite.seeded : manifest.pglite.migrated;
+  const dump = opts.seeded ? manifest.seeded : manifest.migrated;
   const r = spawnSync('tar', ['-xf', dump, '-C', target, '--strip-components=1'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
-  return dataDir;
+  return manifest;
 }
 
 async function fromScratch(database: Database, opts: TestDatabaseOptions): Promise<Database> {

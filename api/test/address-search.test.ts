@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Server } from 'node:http';
-import { openTestDatabase, testBackends } from '../../sql/testing.ts';
+import { testBackends } from '../../sql/testing.ts';
+import { openHarness } from './conformance/harness.ts';
 import type { Database } from '../../sql/connection.ts';
-import { createApp } from '../app.ts';
 
 interface Hit { layer: string; title: string; point: [number, number]; rank: number; municipality: string | null; municipalityCode: number | null }
 
@@ -13,14 +13,9 @@ describe.each(testBackends())('address search on %s', (backend) => {
   let server: Server;
   const hits = async (q: string, extra = '') => (await request(server).get(`/api/search?q=${encodeURIComponent(q)}${extra}`).expect(200)).body.hits as Hit[];
 
-  beforeAll(async () => {
-    database = await openTestDatabase(backend, { seeded: true });
-    server = createApp({ database }).listen(0);
-  });
-  afterAll(async () => {
-    server?.close();
-    await database?.close();
-  });
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ database, server, close } = await openHarness(backend)));
+  afterAll(() => close?.());
 
   it('finds an address by street and orientation number, by č. p./č. o., ignoring case and accents', async () => {
     for (const q of ['Husova 12 Chomutov', 'Husova 1234/12', 'husova 1234/12', 'HUSOVA 12', 'hůšová 12, chomutov']) {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { sql } from 'kysely';
 import type { Server } from 'node:http';
-import { openTestDatabase, testBackends } from '../../sql/testing.ts';
+import { testBackends } from '../../sql/testing.ts';
+import { openHarness } from './conformance/harness.ts';
 import type { Database } from '../../sql/connection.ts';
-import { createApp } from '../app.ts';
 import { binary, decodeTile, tileFor } from './decode-tile.ts';
 import { getLayer, layers } from '../../schemas/index.ts';
 import { featureProperties } from '../features/properties.ts';
@@ -16,14 +16,9 @@ describe.each(testBackends())('API on %s', (backend) => {
   let server: Server;
   const api = () => request(server);
 
-  beforeAll(async () => {
-    database = await openTestDatabase(backend, { seeded: true });
-    server = createApp({ database }).listen(0);
-  });
-  afterAll(async () => {
-    server?.close();
-    await database?.close();
-  });
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ database, server, close } = await openHarness(backend)));
+  afterAll(() => close?.());
 
   it('serves an OGC API landing page, conformance and collections', async () => {
     const landing = await api().get('/api').expect(200);

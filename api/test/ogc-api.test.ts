@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { sql } from 'kysely';
 import type { Server } from 'node:http';
-import { openTestDatabase, testBackends } from '../../sql/testing.ts';
+import { testBackends } from '../../sql/testing.ts';
+import { openHarness } from './conformance/harness.ts';
 import type { Database } from '../../sql/connection.ts';
 import { getLayer, layers } from '../../schemas/index.ts';
 import { createApp } from '../app.ts';
@@ -22,14 +23,9 @@ describe.each(testBackends())('OGC API on %s', (backend) => {
   let server: Server;
   const api = () => request(server);
 
-  beforeAll(async () => {
-    database = await openTestDatabase(backend, { seeded: true });
-    server = createApp({ database }).listen(0);
-  });
-  afterAll(async () => {
-    server?.close();
-    await database?.close();
-  });
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => ({ database, server, close } = await openHarness(backend)));
+  afterAll(() => close?.());
 
   it('links the landing page to the OpenAPI document, docs, conformance and data', async () => {
     const res = await api().get('/api').expect(200).expect('Content-Type', /application\/json/);

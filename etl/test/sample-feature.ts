@@ -38,10 +38,13 @@ function sampleValue(a: Attribute, n: number): AttributeValue {
 
 /** Chomutov town centre in EPSG:5514, offset per feature by ~20 m. */
 export function sampleGeometry(layer: LayerSchema, n = 0): Geometry {
-  const x = -807_700 + (n % 50) * 20;
-  const y = -991_700 - Math.floor(n / 50) * 20;
-  const ring = [[x, y], [x + 10, y], [x + 10, y + 10], [x, y + 10], [x, y]];
-  const line = [[x, y], [x + 15, y + 5]];
+  return geometryAround(layer, [-807_700 + (n % 50) * 20, -991_700 - Math.floor(n / 50) * 20], 10);
+}
+
+/** A small geometry of the layer's type at a point: a square of side `d`, a line 1.5 d east and d/2 north. */
+export function geometryAround(layer: LayerSchema, [x, y]: [number, number], d: number): Geometry {
+  const ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]];
+  const line = [[x, y], [x + 1.5 * d, y + d / 2]];
   switch (layer.geometryType) {
     case 'Point':
       return { type: 'Point', coordinates: [x, y] };

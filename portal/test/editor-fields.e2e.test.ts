@@ -12,6 +12,7 @@ import { loadMapping } from '../../etl/mapping.ts';
 import { getLayer, type Attribute, type LayerSchema } from '../../schemas/index.ts';
 import { browserAvailable, launchBrowser } from './browser.ts';
 import { seriousAxeViolations } from './axe.ts';
+import { geometryAround, sampleProperties } from '../../etl/test/sample-feature.ts';
 
 /**
  * Issue 18.1: every field of every layer the editor offers is edited, saved,
@@ -24,51 +25,12 @@ import { seriousAxeViolations } from './axe.ts';
 const CHOMUTOV = 562971;
 const PASSWORD = 'heslo-editora-obce';
 const EDITOR = 'editor-poli@chomutov.test';
-/** A valid value of an attribute, as the API takes it: the first choice, or the second one (a change from the first). */
-function valueOf(a: Attribute, second: boolean): string | number | boolean {
-  switch (a.type) {
-    case 'code':
-      return a.codeList[second ? Math.min(1, a.codeList.length - 1) : 0]!.code;
-    case 'integer': {
-      const v = (a.min ?? 0) + (second ? 2 : 1);
-      return a.max !== undefined ? Math.min(v, a.max) : v;
-    }
-    case 'number': {
-      // a fraction: the value that used to break the form
-      const v = (a.min ?? 0) + (second ? 2.75 : 1.5);
-      return a.max !== undefined ? Math.min(v, a.max) : v;
-    }
-    case 'boolean':
-      // false: the falsy value must survive the round trip too
-      return !second;
-    case 'date':
-      return second ? '2024-05-17' : '2023-01-02';
-    case 'text': {
-      const v = second ? `upraveno ${a.name} ěščř` : `E2E ${a.name}`;
-      return v.slice(0, a.maxLength ?? v.length);
-    }
-  }
-}
-
-/** A small geometry of the layer's type around a point. */
-function geometryAt(layer: LayerSchema, [x, y]: [number, number]): { type: string; coordinates: unknown } {
-  const d = 0.0002;
-  const ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]];
-  const line = [[x, y], [x + d, y + d / 2]];
-  switch (layer.geometryType) {
-    case 'Point':
-      return { type: 'Point', coordinates: [x, y] };
-    case 'MultiPoint':
-      return { type: 'MultiPoint', coordinates: [[x, y]] };
-    case 'LineString':
-      return { type: 'LineString', coordinates: line };
-    case 'MultiLineString':
-      return { type: 'MultiLineString', coordinates: [line] };
-    case 'Polygon':
-      return { type: 'Polygon', coordinates: [ring] };
-    case 'MultiPolygon':
-      return { type: 'MultiPolygon', coordinates: [[ring]] };
-  }
+/**
+ * A valid value of an attribute, as the API takes it (etl/test/sample-feature.ts): the first sample, or the
+ * second one (a change from the first: another code, a fraction, `false`, Czech letters).
+ */
+function valueOf(layer: LayerSchema, a: Attribute, second: boolean): string | number | boolean {
+  return sampleProperties(layer, second ? 1 : 0)[a.name]!;
 }
 
 /** What the form input holds for an API value. */
@@ -111,12 +73,12 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
 
   async function createFeature(layer: LayerSchema, at: [number, number], extra: Record<string, unknown> = {}): Promise<number> {
     const properties: Record<string, unknown> = {};
-    for (const a of layer.attributes.filter((x) => x.required)) properties[a.name] = valueOf(a, false);
+    for (const a of layer.attributes.filter((x) => x.required)) properties[a.name] = valueOf(layer, a, false);
     Object.assign(properties, extra);
     const res = await fetch(`${base}/api/collections/${layer.id}/items`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/geo+json' },
-      body: JSON.stringify({ type: 'Feature', geometry: geometryAt(layer, at), properties }),
+      body: JSON.stringify({ type: 'Feature', geometry: geometryAround(layer, at, 0.0002), properties }),
     });
     expect(res.status, `${layer.id}: ${await res.clone().text()}`).toBe(201);
     return ((await res.json()) as { id: number }).id;
@@ -174,7 +136,7 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
         const fid = await createFeature(layer, [inside[0] + (i % 5) * 0.0005, inside[1] + Math.floor(i / 5) * 0.0005]);
         const url = `${base}/editor?sel=${layer.id}:${fid}`;
         await openFeature(page, url, fid);
-        for (const a of layer.attributes) await setField(page, a, valueOf(a, true));
+        for (const a of layer.attributes) await setField(page, a, valueOf(layer, a, true));
         await page.getByRole('button', { name: 'Uložit' }).click();
         await expect.poll(() => message(page).textContent(), { timeout: 20_000, message: `${layer.id}: save` }).toBe('Uloženo.');
 
@@ -185,7 +147,7 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
         expect(res.status, layer.id).toBe(200);
         const item = (await res.json()) as { properties: Record<string, unknown> };
         for (const a of layer.attributes) {
-          const want = valueOf(a, true);
+          const want = valueOf(layer, a, true);
           const shown = await page.locator(`#f-${a.name}`).inputValue();
           if (shown !== inputText(want)) wrong.push(`${layer.id}.${a.name} (${a.type}) form: ${JSON.stringify(shown)} ≠ ${JSON.stringify(inputText(want))}`);
           if (item.properties[a.name] !== want) wrong.push(`${layer.id}.${a.name} (${a.type}) API: ${JSON.stringify(item.properties[a.name])} ≠ ${JSON.stringify(want)}`);

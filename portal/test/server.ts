@@ -20,13 +20,13 @@ export interface TestServer {
  */
 export async function startTestServer(dataDir: string, overrides: Partial<Config> = {}): Promise<TestServer> {
   ensurePortalBuild();
-  templateDataDir(dataDir, { seeded: overrides.seed !== false });
+  const templates = await templateDataDir(dataDir, { seeded: overrides.seed !== false });
   const config: Config = {
     ...loadConfig({}),
     port: 0,
     host: '127.0.0.1',
     dataDir,
-    pglitePostgisBundle: process.env.PGLITE_POSTGIS_BUNDLE || undefined,
+    pglitePostgisBundle: templates?.postgisBundle,
     ...overrides,
   };
   const s = await startServer(config, () => {});

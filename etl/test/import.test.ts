@@ -36,8 +36,11 @@ describe.each(testBackends())('ETL import on %s', (backend) => {
   it('seeds the 25 municipalities and the sample pasport through the real import', async () => {
     const reports = await seedIfEmpty(database.db);
     expect(reports.slice(0, SEED_SOURCES.length).map((r) => r.layerId)).toEqual(SEED_SOURCES.map((s) => s.layer));
-    // then the synthetic land-use plans, one run per JSÚPD layer and plan version
-    expect(new Set(reports.slice(SEED_SOURCES.length).map((r) => r.layerId))).toEqual(new Set(['up-zastavene-uzemi', 'up-plochy-rzv', 'up-plochy-zmen', 'up-koridory', 'up-vps-vpo', 'up-vps-vpo-linie']));
+    // then the city-owned land (RÚIAN parcels joined with the property list), the synthetic land-use plans
+    // (one run per JSÚPD layer and plan version) and the closures and events (one layer per geometry)
+    expect(new Set(reports.slice(SEED_SOURCES.length).map((r) => r.layerId))).toEqual(new Set(['pozemky-mesta',
+      'up-zastavene-uzemi', 'up-plochy-rzv', 'up-plochy-zmen', 'up-koridory', 'up-vps-vpo', 'up-vps-vpo-linie',
+      'verejne-informace', 'verejne-informace-useky', 'verejne-informace-plochy']));
     expect(await count('layer_obce')).toBe(25);
     const names = (await sql<{ nazev: string }>`SELECT nazev FROM layer_obce ORDER BY nazev`.execute(database.db)).rows.map((r) => r.nazev);
     expect(names).toContain('Hora Svatého Šebestiána');

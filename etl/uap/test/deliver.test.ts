@@ -99,8 +99,8 @@ describe.runIf(gdalAvailable()).each(testBackends())('ÚAP deliveries through th
     const list = await listDeliveries(database.db);
     expect(list[0]!.id).toBe(r.deliveryId);
     expect(list.find((d) => d.id === first.id)!.superseded).toEqual([73]);
-    // the replaced features are in the history, deleted by the delivery's run
-    const hist = await sql<{ n: number }>`SELECT count(*)::int AS n FROM feature_history WHERE layer_id = 'uap-linie' AND op = 'delete' AND actor = ${`etl:run:${r.parts[0]!.run.runId}`}`.execute(database.db);
+    // the replaced features are in the history (system-versioned: their last version, ended by the delivery's run)
+    const hist = await sql<{ n: number }>`SELECT count(*)::int AS n FROM feature_history WHERE layer_id = 'uap-linie' AND ended = 'delete' AND ended_by = ${`etl:run:${r.parts[0]!.run.runId}`}`.execute(database.db);
     expect(hist.rows[0]!.n).toBe(2);
     const state = await uapState(database.db, CHOMUTOV, 'Chomutov');
     expect(state.jevy.find((j) => j.cislo === 73)!.deliveries.map((d) => d.id)).toEqual([r.deliveryId]);

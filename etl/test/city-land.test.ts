@@ -5,10 +5,9 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { openTestDatabase, testBackends } from '../../sql/testing.ts';
+import { testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { createApp } from '../../api/app.ts';
-import { seedIfEmpty } from '../seed.ts';
+import { openHarness, type Harness } from '../../api/test/conformance/harness.ts';
 import { importCityLand, parseList } from '../ruian/city-land.ts';
 import { runEtlCli } from '../cli.ts';
 import { fromRoot } from '../../schemas/paths.ts';
@@ -41,19 +40,14 @@ describe('the city property list', () => {
 });
 
 describe.each(testBackends())('city-owned land on %s', (backend) => {
+  let h: Harness;
   let database: Database;
   let server: Server;
   const rows = async <T,>(q: ReturnType<typeof sql<T>>) => (await q.execute(database.db)).rows;
 
-  beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
-    server = createApp({ database }).listen(0);
-  });
-  afterAll(async () => {
-    server?.close();
-    await database?.close();
-  });
+  // the run's seeded database (etl/seed.ts imported the city-owned land) and an API on it
+  beforeAll(async () => ({ database, server } = h = await openHarness(backend)));
+  afterAll(async () => h?.close());
 
   it('seeds the listed parcels with their lease flag and reports the list line that matches no parcel', async () => {
     const lines = listLines();

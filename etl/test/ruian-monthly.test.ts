@@ -7,7 +7,6 @@ import { sql } from 'kysely';
 import yazl from 'yazl';
 import { openTestDatabase, testBackends } from '../../sql/testing.ts';
 import type { Database } from '../../sql/connection.ts';
-import { seedIfEmpty } from '../seed.ts';
 import { loadSources } from '../schedule/sources.ts';
 import { runSource } from '../schedule/runner.ts';
 import { vfrFileName } from '../ruian/monthly.ts';
@@ -46,8 +45,7 @@ describe.each(testBackends())('the monthly RÚIAN source on %s', (backend) => {
   let base = '';
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    await seedIfEmpty(database.db);
+    database = await openTestDatabase(backend, { seeded: true });
     server = createServer((req, res) => {
       requested.push(req.url!);
       const body = files.get(req.url!.slice(1));

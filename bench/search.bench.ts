@@ -11,10 +11,12 @@ import { openDatabase } from '../sql/connection.ts';
 import { migrate } from '../sql/migrate.ts';
 import { searchAddresses } from '../api/search/address.ts';
 
-export const description = 'address type-ahead: our search (pg_trgm) vs plain ILIKE, p50/p95 over 50k addresses';
+export const description = 'address type-ahead: our search (pg_trgm) vs plain ILIKE, p50/p95 over 50k addresses; cost of deriving the nearest address on a bulk load';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const N = Number(process.env.BENCH_ADDRESSES ?? 50_000);
+/** points loaded into a pasport layer to measure deriving their nearest address */
+const POINTS = Number(process.env.BENCH_POINTS ?? 20_000);
 const STEMS = ['Husova', 'Palackého', 'Komenského', 'Školní', 'Nádražní', 'Zahradní', 'Luční', 'Polní', 'Krátká', 'Lipová', 'Revoluční', 'Jiráskova', 'Mánesova', 'Havlíčkova', 'Sadová', 'Žižkova', 'Čelakovského', 'Ruská', 'Kadaňská', 'Blatenská'];
 const TOWNS = ['Chomutov', 'Jirkov', 'Kadaň', 'Klášterec nad Ohří', 'Vejprty', 'Údlice', 'Spořice', 'Málkov', 'Otvice', 'Březno'];
 
@@ -70,6 +72,23 @@ export async function run(): Promise<void> {
     const plain = await timeEach(typed, ilike);
     const f = (xs: number[]) => `p50 ${percentile(xs, 50).toFixed(1)} ms, p95 ${percentile(xs, 95).toFixed(1)} ms`;
     console.log(`  ${typed.length} type-ahead queries: ours ${f(ours)} | plain ILIKE ${f(plain)} | p95 ratio ${(percentile(ours, 95) / percentile(plain, 95)).toFixed(2)}×`);
+
+    // the nearest address that every pasport point carries (issue 17.5) is derived by a row trigger on
+    // insert: what it adds to a bulk load, against the same load with the trigger disabled
+    const load = async (tag: string) => {
+      const t = performance.now();
+      await sql`INSERT INTO layer_stromy (source_id, municipality_code, geom, content_hash)
+        SELECT ${tag} || i, 562971, ST_SetSRID(ST_Point(13.2 + random() * 0.5, 50.3 + random() * 0.1), 4326), md5(i::text)
+        FROM generate_series(1, ${POINTS}) i`.execute(db);
+      return performance.now() - t;
+    };
+    await sql`ALTER TABLE layer_stromy DISABLE TRIGGER layer_stromy_nearest_address`.execute(db);
+    const plainLoad = await load('plain');
+    await sql`TRUNCATE layer_stromy`.execute(db);
+    await sql`ALTER TABLE layer_stromy ENABLE TRIGGER layer_stromy_nearest_address`.execute(db);
+    const derivedLoad = await load('derived');
+    const withAddress = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM layer_stromy WHERE adresni_misto_kod IS NOT NULL`.execute(db)).rows[0]!.n;
+    console.log(`  ${POINTS} points inserted: with the nearest address derived ${derivedLoad.toFixed(0)} ms (${withAddress} got one) | without ${plainLoad.toFixed(0)} ms | ${(derivedLoad / plainLoad).toFixed(2)}× the time`);
   } finally {
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(db);
     await database.close();

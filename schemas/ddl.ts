@@ -1,5 +1,6 @@
 import type { AttributeType, LayerSchema } from './types.ts';
-import { tableName } from './index.ts';
+import { layers, tableName } from './index.ts';
+import { ADDRESS_LAYER_ID, derivedAttributes, hasNearestAddress, NEAREST_ADDRESS_CODE, NEAREST_ADDRESS_MAX_METRES, NEAREST_ADDRESS_TEXT } from './derived.ts';
 
 /** Storage CRS of every layer table: WGS 84 longitude/latitude (OGC CRS84 axis order). */
 export const STORAGE_SRID = 4326;
@@ -41,11 +42,103 @@ export function layerDdl(layer: LayerSchema): string[] {
       updated_at timestamptz NOT NULL DEFAULT now(),
       ${VERSIONING_COLUMNS_DDL}
     )`,
-    ...layer.attributes.map((a) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${a.name} ${sqlType(a.type)}`),
+    ...[...layer.attributes, ...derivedAttributes(layer)].map((a) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${a.name} ${sqlType(a.type)}`),
     spatialIndexDdl(layer),
     `CREATE INDEX IF NOT EXISTS ${t}_municipality_idx ON ${t} (municipality_code)`,
     ...searchIndexDdl(layer),
     ...historyDdl(layer),
+    ...nearestAddressDdl(layer),
+  ];
+}
+
+/**
+ * The nearest address of point features (issue 17.5, schemas/derived.ts), kept by the database so
+ * that every writer (ETL, editor, restore, SQL) gets it without knowing it:
+ *  * the address layer defines `geoportal_nearest_address(geom)` (the few nearest by index, then
+ *    measured in metres on the spheroid, as `/api/search/reverse`) and, after each statement that
+ *    changes address points, re-derives the features within reach of the changed ones, announcing
+ *    the layers it changed as writers do (layer_state, NOTIFY; sql/changes.ts);
+ *  * a point layer derives the columns when a feature is inserted or its geometry changes, and keeps
+ *    them otherwise, so no writer can set them. The version trigger does not compare them: a refresh
+ *    is not a new version of the feature.
+ */
+function nearestAddressDdl(layer: LayerSchema): string[] {
+  const t = tableName(layer);
+  if (layer.id === ADDRESS_LAYER_ID) {
+    const targets = layers.filter(hasNearestAddress).map((l) => {
+      if (!/^[a-z0-9-]+$/.test(l.id)) throw new Error(`invalid layer id in schema: ${l.id}`);
+      return `'${l.id}'`;
+    });
+    // 0.004° ≥ 250 m in longitude and latitude at the ORP's latitude (50.5° N: 1° of longitude ≈ 71 km)
+    const reach = 0.004;
+    return [
+      `CREATE OR REPLACE FUNCTION geoportal_nearest_address(g geometry, OUT kod integer, OUT adresa text) LANGUAGE sql STABLE AS $fn$
+        SELECT n.kod, n.adresa FROM (
+          SELECT a.fid, a.kod, a.adresa, ST_Distance(a.geom::geography, g::geography) AS d
+          FROM ${t} a ORDER BY a.geom <-> g LIMIT 8) n
+        WHERE n.d <= ${NEAREST_ADDRESS_MAX_METRES} ORDER BY n.d, n.fid LIMIT 1
+      $fn$`,
+      `CREATE OR REPLACE FUNCTION geoportal_refresh_nearest_addresses() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      DECLARE
+        box geometry;
+        lid text;
+        tbl text;
+        n bigint;
+      BEGIN
+        IF TG_OP = 'INSERT' THEN SELECT ST_Extent(geom)::geometry INTO box FROM new_rows;
+        ELSIF TG_OP = 'DELETE' THEN SELECT ST_Extent(geom)::geometry INTO box FROM old_rows;
+        ELSE SELECT ST_Extent(u.geom)::geometry INTO box FROM (
+            SELECT o.geom FROM old_rows o JOIN new_rows w ON w.fid = o.fid
+              WHERE (o.kod, o.adresa, o.geom) IS DISTINCT FROM (w.kod, w.adresa, w.geom)
+            UNION ALL
+            SELECT w.geom FROM old_rows o JOIN new_rows w ON w.fid = o.fid
+              WHERE (o.kod, o.adresa, o.geom) IS DISTINCT FROM (w.kod, w.adresa, w.geom)) u;
+        END IF;
+        IF box IS NULL THEN RETURN NULL; END IF;
+        box := ST_SetSRID(ST_Expand(box, ${reach}), ${STORAGE_SRID});
+        PERFORM set_config('geoportal.deriving', 'on', true);
+        FOREACH lid IN ARRAY TG_ARGV LOOP
+          tbl := 'layer_' || replace(lid, '-', '_');
+          CONTINUE WHEN to_regclass(tbl) IS NULL;
+          EXECUTE format('UPDATE %I t SET ${NEAREST_ADDRESS_CODE} = n.kod, ${NEAREST_ADDRESS_TEXT} = n.adresa
+              FROM %I s CROSS JOIN LATERAL geoportal_nearest_address(s.geom) n
+              WHERE s.fid = t.fid AND s.geom && $1
+                AND (t.${NEAREST_ADDRESS_CODE}, t.${NEAREST_ADDRESS_TEXT}) IS DISTINCT FROM (n.kod, n.adresa)', tbl, tbl) USING box;
+          GET DIAGNOSTICS n = ROW_COUNT;
+          IF n > 0 THEN
+            UPDATE layer_state SET modified_at = now() WHERE layer_id = lid;
+            PERFORM pg_notify('geoportal_change', json_build_object('layerId', lid,
+              'bbox', json_build_array(ST_XMin(box), ST_YMin(box), ST_XMax(box), ST_YMax(box)),
+              'source', 'derived:nearest-address')::text);
+          END IF;
+        END LOOP;
+        PERFORM set_config('geoportal.deriving', 'off', true);
+        RETURN NULL;
+      END $fn$`,
+      ...(['INSERT', 'UPDATE', 'DELETE'] as const).map((op) => {
+        const refs = op === 'INSERT' ? 'NEW TABLE AS new_rows' : op === 'DELETE' ? 'OLD TABLE AS old_rows' : 'OLD TABLE AS old_rows NEW TABLE AS new_rows';
+        return `CREATE OR REPLACE TRIGGER ${t}_nearest_${op.toLowerCase()} AFTER ${op} ON ${t} REFERENCING ${refs}
+          FOR EACH STATEMENT EXECUTE FUNCTION geoportal_refresh_nearest_addresses(${targets.join(', ')})`;
+      }),
+    ];
+  }
+  if (!hasNearestAddress(layer)) return [];
+  return [
+    `CREATE OR REPLACE FUNCTION geoportal_derive_nearest_address() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      IF current_setting('geoportal.deriving', true) = 'on' THEN RETURN NEW; END IF;
+      IF TG_OP = 'INSERT' OR NEW.geom IS DISTINCT FROM OLD.geom THEN
+        IF to_regprocedure('geoportal_nearest_address(geometry)') IS NULL THEN
+          NEW.${NEAREST_ADDRESS_CODE} := NULL; NEW.${NEAREST_ADDRESS_TEXT} := NULL;
+        ELSE
+          SELECT n.kod, n.adresa INTO NEW.${NEAREST_ADDRESS_CODE}, NEW.${NEAREST_ADDRESS_TEXT} FROM geoportal_nearest_address(NEW.geom) n;
+        END IF;
+      ELSE
+        NEW.${NEAREST_ADDRESS_CODE} := OLD.${NEAREST_ADDRESS_CODE}; NEW.${NEAREST_ADDRESS_TEXT} := OLD.${NEAREST_ADDRESS_TEXT};
+      END IF;
+      RETURN NEW;
+    END $fn$`,
+    `CREATE OR REPLACE TRIGGER ${t}_nearest_address BEFORE INSERT OR UPDATE ON ${t} FOR EACH ROW EXECUTE FUNCTION geoportal_derive_nearest_address()`,
   ];
 }
 

@@ -33,6 +33,7 @@ import { pozemkyMesta } from './layers/pozemky-mesta.ts';
 import { uapLayers } from './layers/uap.ts';
 
 export type * from './types.ts';
+export { derivedAttributes, readableAttributes } from './derived.ts';
 
 /** Every layer type of the geoportal, in map drawing order (bottom first). */
 export const layers: readonly LayerSchema[] = [

@@ -38,6 +38,8 @@ interface AttributeBase {
   inTiles?: boolean;
   /** the attribute names a feature (search, popups, labels) */
   isTitle?: boolean;
+  /** derived by the database from other data (schemas/derived.ts): read everywhere, written by no one */
+  readOnly?: boolean;
 }
 
 export interface TextAttribute extends AttributeBase {

@@ -1,4 +1,5 @@
 import type { Attribute, LayerSchema } from './types.ts';
+import { derivedAttributes } from './derived.ts';
 
 export type AttributeValue = string | number | boolean | null;
 
@@ -39,7 +40,8 @@ export function validateProperties(
     else values[attr.name] = r;
   }
   if (opts.rejectUnknown) {
-    const known = new Set(layer.attributes.map((a) => a.name));
+    // derived attributes are read-only: a document read and sent back may carry them, and they are ignored
+    const known = new Set([...layer.attributes, ...derivedAttributes(layer)].map((a) => a.name));
     for (const k of Object.keys(props)) {
       if (!known.has(k)) errors.push({ field: k, reason: 'unknown attribute' });
     }

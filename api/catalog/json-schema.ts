@@ -1,10 +1,10 @@
-import type { Attribute, LayerSchema } from '../../schemas/index.ts';
+import { readableAttributes, type Attribute, type LayerSchema } from '../../schemas/index.ts';
 import { MUNICIPALITY_PROPERTY } from '../features/items.ts';
 
 /** JSON Schema (2020-12) of a layer's feature properties: what dct:conformsTo of its datasets points to. */
 export function layerJsonSchema(layer: LayerSchema, iri: string): Record<string, unknown> {
   const prop = (a: Attribute): Record<string, unknown> => {
-    const base = { title: a.label.cs, description: a.description?.cs ?? a.label.en };
+    const base = { title: a.label.cs, description: a.description?.cs ?? a.label.en, ...(a.readOnly ? { readOnly: true } : {}) };
     switch (a.type) {
       case 'integer':
         return { ...base, type: 'integer', minimum: a.min, maximum: a.max, 'x-unit': a.unit };
@@ -20,7 +20,7 @@ export function layerJsonSchema(layer: LayerSchema, iri: string): Record<string,
         return { ...base, type: 'string', maxLength: a.maxLength };
     }
   };
-  const properties: Record<string, unknown> = Object.fromEntries(layer.attributes.map((a) => [a.name, prop(a)]));
+  const properties: Record<string, unknown> = Object.fromEntries(readableAttributes(layer).map((a) => [a.name, prop(a)]));
   if (layer.perMunicipality) properties[MUNICIPALITY_PROPERTY] = { title: 'Kód obce (RÚIAN)', type: 'integer' };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { tableName, type AttributeType, type LayerSchema } from '../../schemas/index.ts';
+import { readableAttributes, tableName, type AttributeType, type LayerSchema } from '../../schemas/index.ts';
 import { geoJsonOriented, MUNICIPALITY_PROPERTY } from '../features/items.ts';
 import { bboxCondition } from '../features/params.ts';
 import { CRS84 } from '../features/crs.ts';
@@ -14,7 +14,7 @@ export interface ExportColumn {
 export function exportColumns(layer: LayerSchema): ExportColumn[] {
   // source_id: the stable id the ETL matches records by, so re-importing our own download changes nothing
   const cols: ExportColumn[] = [{ name: 'fid', type: 'integer' }, { name: 'source_id', type: 'text' }];
-  for (const a of layer.attributes) cols.push({ name: a.name, type: a.type });
+  for (const a of readableAttributes(layer)) cols.push({ name: a.name, type: a.type });
   // a schema may carry the municipality code as an attribute of its own; then that column is it
   if (layer.perMunicipality && !cols.some((c) => c.name === MUNICIPALITY_PROPERTY)) cols.push({ name: MUNICIPALITY_PROPERTY, type: 'integer' });
   return cols;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { tableName, type LayerSchema } from '../../schemas/index.ts';
+import { readableAttributes, tableName, type LayerSchema } from '../../schemas/index.ts';
 import { validateProperties, type AttributeValue, type FieldError } from '../../schemas/validate.ts';
 import { recordChange } from '../../sql/changes.ts';
 import { MUNICIPALITY_PROPERTY } from '../features/items.ts';
@@ -41,7 +41,7 @@ export interface WriteResult {
 
 /** GeoJSON Feature text of a stored row, built by PostGIS from the schema's attributes. */
 export function featureJson(layer: LayerSchema): RawBuilder<string> {
-  const props = layer.attributes.flatMap((a) => [sql.lit(a.name), sql.ref(`t.${a.name}`)]);
+  const props = readableAttributes(layer).flatMap((a) => [sql.lit(a.name), sql.ref(`t.${a.name}`)]);
   if (layer.perMunicipality) props.push(sql.lit(MUNICIPALITY_PROPERTY), sql.ref('t.municipality_code'));
   return sql<string>`json_build_object('type', 'Feature', 'id', t.fid,
     'geometry', ST_AsGeoJSON(t.geom, 7)::json, 'properties', json_build_object(${sql.join(props)}))::text`;

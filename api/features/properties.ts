@@ -1,4 +1,4 @@
-import type { LayerSchema } from '../../schemas/index.ts';
+import { readableAttributes, type LayerSchema } from '../../schemas/index.ts';
 import { sqlType } from '../../schemas/ddl.ts';
 
 /** Name of the property that carries a pasport feature's municipality (RÚIAN code). */
@@ -15,7 +15,7 @@ export interface FeatureProperty {
 
 /** The properties of a layer's features, in schema order, derived from schemas/. */
 export function featureProperties(layer: LayerSchema): FeatureProperty[] {
-  const props = layer.attributes.map((a) => ({ name: a.name, column: a.name, sqlType: sqlType(a.type) }));
+  const props = readableAttributes(layer).map((a) => ({ name: a.name, column: a.name, sqlType: sqlType(a.type) }));
   if (layer.perMunicipality) props.push({ name: MUNICIPALITY_PROPERTY, column: 'municipality_code', sqlType: 'integer' });
   return props;
 }

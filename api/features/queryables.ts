@@ -1,10 +1,10 @@
-import type { Attribute, LayerSchema } from '../../schemas/index.ts';
+import { readableAttributes, type Attribute, type LayerSchema } from '../../schemas/index.ts';
 import { MUNICIPALITY_PROPERTY } from './properties.ts';
 import { GEOMETRY_PROPERTY, UPDATED_PROPERTY } from './cql2/compile.ts';
 
 /** JSON Schema of one attribute, from its schema definition (types, ranges, code lists). */
 export function attributeJsonSchema(a: Attribute): Record<string, unknown> {
-  const base = { title: a.label.cs, ...(a.description ? { description: a.description.cs } : {}) };
+  const base = { title: a.label.cs, ...(a.description ? { description: a.description.cs } : {}), ...(a.readOnly ? { readOnly: true } : {}) };
   switch (a.type) {
     case 'text':
       return { ...base, type: 'string', ...(a.maxLength ? { maxLength: a.maxLength } : {}) };
@@ -38,7 +38,7 @@ const GEOMETRY_FORMAT: Record<string, string> = {
 /** The properties a feature of the layer carries (also used for the OpenAPI feature schema). */
 export function propertiesJsonSchema(layer: LayerSchema): Record<string, Record<string, unknown>> {
   const props: Record<string, Record<string, unknown>> = {};
-  for (const a of layer.attributes) props[a.name] = attributeJsonSchema(a);
+  for (const a of readableAttributes(layer)) props[a.name] = attributeJsonSchema(a);
   if (layer.perMunicipality) props[MUNICIPALITY_PROPERTY] = { title: 'Kód obce (RÚIAN)', type: 'integer' };
   return props;
 }

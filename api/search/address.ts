@@ -2,7 +2,9 @@ import { sql, type Kysely } from 'kysely';
 import { getLayer, layers, MUNICIPALITY_LAYER_ID, tableName, titleAttribute } from '../../schemas/index.ts';
 import { search, type SearchHit } from './routes.ts';
 
-export const ADDRESS_LAYER_ID = 'adresni-mista';
+import { ADDRESS_LAYER_ID } from '../../schemas/derived.ts';
+
+export { ADDRESS_LAYER_ID };
 /** typo tolerance: how much of the query's trigrams an address must share (pg_trgm word_similarity) */
 const FUZZY_THRESHOLD = 0.4;
 

@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { startTestServer } from './server.ts';
 import { browserAvailable, launchBrowser } from './browser.ts';
+import { seriousAxeViolations } from './axe.ts';
+import { createUser } from '../../api/auth/users.ts';
+import type { Database } from '../../sql/connection.ts';
 
 type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
 
@@ -15,6 +18,7 @@ type MapWindow = Window & { __geoportalMap: import('maplibre-gl').Map };
 describe.runIf(browserAvailable())('address search on a phone in Chromium', () => {
   let stop: () => Promise<void>;
   let base: string;
+  let database: Database;
   let browser: Browser;
   const dataDir = mkdtempSync(join(tmpdir(), 'geoportal-e2e-address-'));
 
@@ -25,6 +29,7 @@ describe.runIf(browserAvailable())('address search on a phone in Chromium', () =
     const s = await startTestServer(dataDir);
     stop = s.stop;
     base = s.base;
+    database = s.database;
     browser = await launchBrowser();
   }, 600_000);
   afterAll(async () => {
@@ -82,4 +87,57 @@ describe.runIf(browserAvailable())('address search on a phone in Chromium', () =
     expect(await page.locator('.detail dt', { hasText: 'Nejbližší adresa' }).count()).toBe(1);
     await page.close();
   });
+
+  it('shows the stored nearest address of a pasport point, without asking the reverse lookup', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    const items = (await (await fetch(`${base}/api/collections/stanoviste-trideneho-odpadu/items?limit=1000`)).json()) as { features: { id: number; properties: Record<string, unknown> }[] };
+    const site = items.features.find((f) => typeof f.properties.adresni_misto === 'string')!;
+    expect(site, 'a seeded container site near a synthetic address').toBeDefined();
+    const reverse: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/api/search/reverse')) reverse.push(r.url()); });
+    await page.goto(`${base}/?sel=stanoviste-trideneho-odpadu:${site.id}`);
+    const row = page.locator('.detail dt', { hasText: /^Nejbližší adresa$/ });
+    await row.waitFor({ timeout: 150_000 });
+    expect(await row.count()).toBe(1);
+    expect(await page.locator('.detail dd').allTextContents()).toContain(site.properties.adresni_misto);
+    expect(reverse).toEqual([]);
+    await page.close();
+  });
+
+  it('lets staff place a new feature at a searched address on a phone', async () => {
+    await createUser(database.db, 'adresy-spravce@chomutov.test', 'heslo-spravce-adres', { role: 'admin' });
+    const ctx = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, locale: 'cs-CZ' });
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/prihlaseni?next=/editor`);
+    await page.getByLabel('E-mail').fill('adresy-spravce@chomutov.test');
+    await page.getByLabel('Heslo').fill('heslo-spravce-adres');
+    await page.getByRole('button', { name: 'Přihlásit se' }).click();
+    await page.waitForURL(/\/editor/);
+    await page.locator('.map[data-ready="true"]').waitFor({ timeout: 60_000 });
+    await page.getByLabel('Vrstva').selectOption('stanoviste-trideneho-odpadu');
+
+    const box = page.getByRole('combobox', { name: 'Umístit na adresu' });
+    await box.fill('Husova 12');
+    const option = page.getByRole('option', { name: /Husova 1234\/12, Chomutov/ });
+    await option.waitFor();
+    await option.tap();
+    await expect.poll(async () => (await page.getByRole('status').allTextContents()).join(' | ')).toMatch(/Umístěno u adresy Husova 1234\/12, Chomutov/);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+
+    await page.locator('#f-nazev').fill('U Husovy 12');
+    await page.locator('#f-pristup').selectOption('volne');
+    await page.getByRole('button', { name: 'Uložit' }).click();
+    await expect.poll(() => page.locator('p.message').first().textContent(), { timeout: 20_000 }).toBe('Uloženo.');
+    const fid = Number((await page.getByRole('heading', { name: /Vybraný prvek č\. \d+/ }).textContent())!.match(/\d+/)![0]);
+
+    const address = ((await (await fetch(`${base}/api/search?q=${encodeURIComponent('Husova 1234/12')}&collections=adresni-mista`)).json()) as { hits: { point: [number, number] }[] }).hits[0]!.point;
+    const item = (await (await fetch(`${base}/api/collections/stanoviste-trideneho-odpadu/items/${fid}`)).json()) as { geometry: { coordinates: [number, number] }; properties: Record<string, unknown> };
+    expect(item.geometry.coordinates[0]).toBeCloseTo(address[0], 6);
+    expect(item.geometry.coordinates[1]).toBeCloseTo(address[1], 6);
+    expect(item.properties).toMatchObject({ nazev: 'U Husovy 12', adresni_misto: 'Husova 1234/12, Chomutov' });
+    expect(errors).toEqual([]);
+    await ctx.close();
+  }, 180_000);
 });

@@ -1,4 +1,4 @@
-import type { Attribute, LayerSchema, Theme } from '$schemas/index.ts';
+import { readableAttributes, type Attribute, type LayerSchema, type Theme } from '$schemas/index.ts';
 import { formatDate, formatNumber, loc, t, type Lang } from '$lib/i18n.ts';
 import { publicLayers } from './public-layers.ts';
 
@@ -46,7 +46,7 @@ export interface AttributeRow {
 
 /** The attributes of a feature in schema order, labelled from the schema. */
 export function attributeRows(layer: LayerSchema, props: Record<string, unknown>, lang: Lang, municipalityName?: (kod: number) => string | undefined): AttributeRow[] {
-  const out = layer.attributes
+  const out = readableAttributes(layer)
     .filter((a) => a.name in props)
     .map((a) => ({ name: a.name, label: loc(a.label, lang), value: displayValue(a, props[a.name], lang) }));
   if (MUNICIPALITY_PROPERTY in props && props[MUNICIPALITY_PROPERTY] != null) {

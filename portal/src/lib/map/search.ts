@@ -89,9 +89,10 @@ function fromApi(body: unknown, lang: Lang): SearchResult[] {
 let apiAvailable: boolean | undefined;
 
 /** `/api/search` when the server has it, else the municipality fallback. */
-export async function search(q: string, lang: Lang, signal: AbortSignal): Promise<SearchResult[]> {
+export async function search(q: string, lang: Lang, signal: AbortSignal, collections?: string): Promise<SearchResult[]> {
   if (apiAvailable !== false) {
-    const res = await fetch(`/api/search?q=${encodeURIComponent(q)}&lang=${lang}&limit=10`, { signal, headers: { accept: 'application/geo+json, application/json' } });
+    const only = collections ? `&collections=${encodeURIComponent(collections)}` : '';
+    const res = await fetch(`/api/search?q=${encodeURIComponent(q)}&lang=${lang}&limit=10${only}`, { signal, headers: { accept: 'application/geo+json, application/json' } });
     if (res.ok) {
       apiAvailable = true;
       return fromApi(await res.json(), lang);
@@ -100,7 +101,7 @@ export async function search(q: string, lang: Lang, signal: AbortSignal): Promis
     if (res.status === 404) apiAvailable = false;
     else return [];
   }
-  return searchMunicipalities(q, signal);
+  return collections ? [] : searchMunicipalities(q, signal);
 }
 
 /** The RÚIAN address nearest to a feature, as `/api/search/reverse` answers it. */

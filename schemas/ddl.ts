@@ -1,6 +1,6 @@
 import type { AttributeType, LayerSchema } from './types.ts';
 import { layers, tableName } from './index.ts';
-import { ADDRESS_LAYER_ID, derivedAttributes, hasNearestAddress, NEAREST_ADDRESS_CODE, NEAREST_ADDRESS_MAX_METRES, NEAREST_ADDRESS_TEXT } from './derived.ts';
+import { ADDRESS_LAYER_ID, derivedAttributes, hasNearestAddress, NEAREST_ADDRESS_CODE, NEAREST_ADDRESS_TEXT, nearestAddressSelectInto } from './derived.ts';
 
 /** Storage CRS of every layer table: WGS 84 longitude/latitude (OGC CRS84 axis order). */
 export const STORAGE_SRID = 4326;
@@ -72,12 +72,12 @@ function nearestAddressDdl(layer: LayerSchema): string[] {
     // 0.004° ≥ 250 m in longitude and latitude at the ORP's latitude (50.5° N: 1° of longitude ≈ 71 km)
     const reach = 0.004;
     return [
-      `CREATE OR REPLACE FUNCTION geoportal_nearest_address(g geometry, OUT kod integer, OUT adresa text) LANGUAGE sql STABLE AS $fn$
-        SELECT n.kod, n.adresa FROM (
-          SELECT a.fid, a.kod, a.adresa, ST_Distance(a.geom::geography, g::geography) AS d
-          FROM ${t} a ORDER BY a.geom <-> g LIMIT 8) n
-        WHERE n.d <= ${NEAREST_ADDRESS_MAX_METRES} ORDER BY n.d, n.fid LIMIT 1
-      $fn$`,
+      // PL/pgSQL, not SQL: it keeps its plan for the session, where a SQL function called per row was
+      // planned anew each time (bench/search.bench.ts measures what deriving adds to a bulk load)
+      `CREATE OR REPLACE FUNCTION geoportal_nearest_address(g geometry, OUT kod integer, OUT adresa text) LANGUAGE plpgsql STABLE AS $fn$
+      BEGIN
+        ${nearestAddressSelectInto(t, 'g', 'kod, adresa')};
+      END $fn$`,
       `CREATE OR REPLACE FUNCTION geoportal_refresh_nearest_addresses() RETURNS trigger LANGUAGE plpgsql AS $fn$
       DECLARE
         box geometry;
@@ -123,15 +123,17 @@ function nearestAddressDdl(layer: LayerSchema): string[] {
     ];
   }
   if (!hasNearestAddress(layer)) return [];
+  const addressTable = `layer_${ADDRESS_LAYER_ID.replace(/-/g, '_')}`;
   return [
     `CREATE OR REPLACE FUNCTION geoportal_derive_nearest_address() RETURNS trigger LANGUAGE plpgsql AS $fn$
     BEGIN
       IF current_setting('geoportal.deriving', true) = 'on' THEN RETURN NEW; END IF;
       IF TG_OP = 'INSERT' OR NEW.geom IS DISTINCT FROM OLD.geom THEN
-        IF to_regprocedure('geoportal_nearest_address(geometry)') IS NULL THEN
+        -- the query in line, not a call of geoportal_nearest_address: a call per row cost half the time
+        IF to_regclass('${addressTable}') IS NULL THEN
           NEW.${NEAREST_ADDRESS_CODE} := NULL; NEW.${NEAREST_ADDRESS_TEXT} := NULL;
         ELSE
-          SELECT n.kod, n.adresa INTO NEW.${NEAREST_ADDRESS_CODE}, NEW.${NEAREST_ADDRESS_TEXT} FROM geoportal_nearest_address(NEW.geom) n;
+          ${nearestAddressSelectInto(addressTable, 'NEW.geom', `NEW.${NEAREST_ADDRESS_CODE}, NEW.${NEAREST_ADDRESS_TEXT}`)};
         END IF;
       ELSE
         NEW.${NEAREST_ADDRESS_CODE} := OLD.${NEAREST_ADDRESS_CODE}; NEW.${NEAREST_ADDRESS_TEXT} := OLD.${NEAREST_ADDRESS_TEXT};
@@ -148,12 +150,25 @@ export function spatialIndexDdl(layer: LayerSchema): string {
   return `CREATE INDEX IF NOT EXISTS ${t}_geom_idx ON ${t} USING gist (geom)`;
 }
 
-/** Trigram index over the normalised title (pg_trgm, migration 0020), for layers that ask for one. */
+/** Column that holds the normalised title of layers with a search index (`searchIndex`). */
+export const SEARCH_KEY_COLUMN = 'search_key';
+
+/**
+ * Trigram index over the normalised title (pg_trgm, migration 0020), for layers that ask for one. The
+ * key is a stored column, not only an index expression: a type-ahead of one or two letters has no
+ * trigram to look up, so it scans, and calling `geoportal_search_key` (a function with its own
+ * search_path, never inlined) on every row made that scan 8× slower than a plain ILIKE
+ * (bench/search.bench.ts).
+ */
 function searchIndexDdl(layer: LayerSchema): string[] {
   const title = layer.attributes.find((a) => a.isTitle);
   if (!layer.searchIndex || !title) return [];
   const t = tableName(layer);
-  return [`CREATE INDEX IF NOT EXISTS ${t}_search_idx ON ${t} USING gin (geoportal_search_key(${title.name}) gin_trgm_ops)`];
+  return [
+    `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${SEARCH_KEY_COLUMN} text GENERATED ALWAYS AS (geoportal_search_key(${title.name})) STORED`,
+    `DROP INDEX IF EXISTS ${t}_search_idx`,
+    `CREATE INDEX IF NOT EXISTS ${t}_search_key_idx ON ${t} USING gin (${SEARCH_KEY_COLUMN} gin_trgm_ops)`,
+  ];
 }
 
 /** The live row's version columns (issue 16.3; sql/migrations/0025_system_versioned_history.sql). */

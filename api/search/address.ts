@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import { getLayer, layers, MUNICIPALITY_LAYER_ID, tableName, titleAttribute } from '../../schemas/index.ts';
 import { search, type SearchHit } from './routes.ts';
 
-import { ADDRESS_LAYER_ID } from '../../schemas/derived.ts';
+import { ADDRESS_LAYER_ID, NEAREST_CANDIDATES, nearestOrderSql } from '../../schemas/derived.ts';
+import { SEARCH_KEY_COLUMN } from '../../schemas/ddl.ts';
 
 export { ADDRESS_LAYER_ID };
 /** typo tolerance: how much of the query's trigrams an address must share (pg_trgm word_similarity) */
@@ -34,7 +35,7 @@ function words(q: string): { text: string[]; numbers: string[] } {
 
 /**
  * Addresses for a query, best first: every word matches (through the trigram index of
- * `geoportal_search_key(adresa)`), whole house numbers before number prefixes; when nothing matches,
+ * the stored `search_key` column), whole house numbers before number prefixes; when nothing matches,
  * the addresses most like the query (pg_trgm word similarity), so a typo still finds the street.
  */
 export async function searchAddresses(db: Kysely<any>, q: string, limit: number): Promise<SearchHit[]> {
@@ -42,7 +43,7 @@ export async function searchAddresses(db: Kysely<any>, q: string, limit: number)
   const table = sql.raw(tableName(layer));
   const { text, numbers } = words(q);
   if (text.length === 0 && numbers.length === 0) return [];
-  const key = sql`geoportal_search_key(t.adresa)`;
+  const key = sql`t.${sql.raw(SEARCH_KEY_COLUMN)}`;
   const numberConds = numbers.map((n) => sql`(' ' || ${key}) LIKE ${`% ${n}%`}`);
   const exact = numbers.length
     ? sql.join(numbers.map((n) => sql`((' ' || ${key} || ' ') LIKE ${`% ${n} %`})::int`), sql` + `)
@@ -68,12 +69,14 @@ export async function searchAddresses(db: Kysely<any>, q: string, limit: number)
 export async function nearestAddress(db: Kysely<any>, lon: number, lat: number, maxDistance: number): Promise<(SearchHit & { distance: number }) | null> {
   const table = sql.raw(tableName(getLayer(ADDRESS_LAYER_ID)!));
   const p = sql`ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326)`;
-  // the index orders by degrees; the few nearest are then measured in metres on the spheroid
+  // the index offers the nearest in degrees; of those, the nearest in metres by the rule the derived
+  // attributes of point features use (schemas/derived.ts), measured on the spheroid for the answer
   const r = await sql<AddressRow>`SELECT * FROM (
-      SELECT t.fid, t.adresa, t.obec, t.municipality_code, ST_X(t.geom) AS px, ST_Y(t.geom) AS py, 0 AS exact,
-        ST_Distance(t.geom::geography, ${p}::geography) AS distance
-      FROM ${table} t ORDER BY t.geom <-> ${p} LIMIT 8) n
-    WHERE distance <= ${maxDistance} ORDER BY distance, fid LIMIT 1`.execute(db);
+      SELECT c.fid, c.adresa, c.obec, c.municipality_code, ST_X(c.geom) AS px, ST_Y(c.geom) AS py, 0 AS exact,
+        ST_Distance(c.geom::geography, p.g::geography) AS distance
+      FROM (SELECT ${p} AS g) p CROSS JOIN LATERAL (SELECT t.* FROM ${table} t ORDER BY t.geom <-> p.g LIMIT ${NEAREST_CANDIDATES}) c
+      ORDER BY ${sql.raw(nearestOrderSql('c.geom', 'p.g'))}, c.fid LIMIT 1) n
+    WHERE distance <= ${maxDistance}`.execute(db);
   const row = r.rows[0];
   return row ? { ...hit(row, 0), distance: Math.round(row.distance! * 10) / 10 } : null;
 }

@@ -404,7 +404,3 @@ export function featureApi(database: Database, opts: FeatureApiOptions = {}): Do
   return api;
 }
 
-export function featureRoutes(database: Database): Router {
-  return featureApi(database).router;
-}
-

@@ -257,7 +257,3 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
   );
   return api;
 }
-
-export function tileRoutes(database: Database): Router {
-  return tileApi(database).router;
-}

@@ -169,8 +169,10 @@ export async function importFile(db: Kysely<any>, opts: ImportOptions): Promise<
  * options can only give what the last run gave.
  */
 function optionsHash(opts: ImportOptions): string {
-  const { layerId, municipality, srid, encoding, mapping, sourceLayer, invalidGeometry, maxValueLength, idField, sourceIdScope } = opts;
-  return hash('sha1', JSON.stringify([layerId, municipality ?? null, srid ?? null, encoding ?? null, mapping ?? null, sourceLayer ?? null, invalidGeometry ?? null, maxValueLength ?? null, idField ?? null, ...(sourceIdScope ? [sourceIdScope] : [])]), 'hex');
+  const { layerId, municipality, srid, encoding, mapping, sourceLayer, invalidGeometry, maxValueLength, idField, sourceIdScope, rejectOutsideMunicipality } = opts;
+  // options added later enter only when set, so earlier runs' hashes stay valid
+  const later = [...(sourceIdScope ? [sourceIdScope] : []), ...(rejectOutsideMunicipality && municipality !== undefined ? ['reject-outside-municipality'] : [])];
+  return hash('sha1', JSON.stringify([layerId, municipality ?? null, srid ?? null, encoding ?? null, mapping ?? null, sourceLayer ?? null, invalidGeometry ?? null, maxValueLength ?? null, idField ?? null, ...later]), 'hex');
 }
 
 /**

@@ -8,6 +8,7 @@ import { healthRoutes, HealthParts } from './health.ts';
 import { exportWorkersHealth } from './downloads/export-process.ts';
 import { landuseRoutes } from './landuse/routes.ts';
 import { etlRoutes } from './etl/routes.ts';
+import { uploadRoutes } from './etl/uploads.ts';
 import { sensorRoutes } from './sensors/routes.ts';
 import compress from 'koa-compress';
 import type { Logger } from 'pino';
@@ -61,6 +62,8 @@ export interface AppOptions {
   auth?: AuthConfig;
   /** where attachments are stored (DATA_DIR) */
   dataDir?: string;
+  /** largest upload of an import from the portal, all parts together (default api/etl/uploads.ts MAX_UPLOAD_BYTES) */
+  importMaxBytes?: number;
   /** reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY); default: none */
   trustedProxies?: TrustedProxies;
   /** background parts /api/health reports (the server registers sensor ingest and scheduler) */
@@ -150,7 +153,7 @@ export function createApp(opts: AppOptions): Koa {
   app.use(authMiddleware(opts.database.db, auth));
   // before the read routes: they add the ETag to single items and answer ?asOf= reads
   const mailer = opts.developers?.mailer ?? createMailer({ from: 'geoportal@localhost' }, (line) => console.log(line));
-  for (const router of [developerRoutes({ db: opts.database.db, keys, usage, mailer, auth }), authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), dtmRoutes(opts.database.db), uapRoutes(opts.database.db, { staleAfterDays: opts.uapStaleDays }), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data')]) {
+  for (const router of [developerRoutes({ db: opts.database.db, keys, usage, mailer, auth }), authRoutes(opts.database.db, auth), adminRoutes(opts.database.db), historyRoutes(opts.database.db), editingRoutes(opts.database.db), dtmRoutes(opts.database.db), uapRoutes(opts.database.db, { staleAfterDays: opts.uapStaleDays }), attachmentRoutes(opts.database.db, opts.dataDir ?? 'data'), uploadRoutes(opts.database.db, opts.dataDir ?? 'data', { maxBytes: opts.importMaxBytes })]) {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }

@@ -33,8 +33,15 @@ export interface ImportOptions {
   encoding?: string;
   mapping?: FieldMapping;
   dryRun?: boolean;
-  /** called every 1000 records and at the end; `total` when the format tells the record count */
+  /** called every `progressEvery` records and at the end; `total` when the format tells the record count */
   onProgress?: (read: number, total?: number) => void;
+  /** records between two `onProgress` calls (default 1000; the portal's live progress asks for finer steps) */
+  progressEvery?: number;
+  /**
+   * With `municipality`: a record whose geometry lies outside that municipality is rejected instead of
+   * published with a warning (a municipality editor's upload never touches another municipality)
+   */
+  rejectOutsideMunicipality?: boolean;
   /** rows per COPY into the staging table (default 2000: small batches keep the pipeline busy and the garbage young) */
   batchSize?: number;
   /** GeoPackage layer / file inside a zip */
@@ -162,8 +169,10 @@ export async function importFile(db: Kysely<any>, opts: ImportOptions): Promise<
  * options can only give what the last run gave.
  */
 function optionsHash(opts: ImportOptions): string {
-  const { layerId, municipality, srid, encoding, mapping, sourceLayer, invalidGeometry, maxValueLength, idField, sourceIdScope } = opts;
-  return hash('sha1', JSON.stringify([layerId, municipality ?? null, srid ?? null, encoding ?? null, mapping ?? null, sourceLayer ?? null, invalidGeometry ?? null, maxValueLength ?? null, idField ?? null, ...(sourceIdScope ? [sourceIdScope] : [])]), 'hex');
+  const { layerId, municipality, srid, encoding, mapping, sourceLayer, invalidGeometry, maxValueLength, idField, sourceIdScope, rejectOutsideMunicipality } = opts;
+  // options added later enter only when set, so earlier runs' hashes stay valid
+  const later = [...(sourceIdScope ? [sourceIdScope] : []), ...(rejectOutsideMunicipality && municipality !== undefined ? ['reject-outside-municipality'] : [])];
+  return hash('sha1', JSON.stringify([layerId, municipality ?? null, srid ?? null, encoding ?? null, mapping ?? null, sourceLayer ?? null, invalidGeometry ?? null, maxValueLength ?? null, idField ?? null, ...later]), 'hex');
 }
 
 /**
@@ -369,10 +378,11 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   let checkedColumns = false;
   const stagingStarted = performance.now();
   const prefix = (opts.sourceIdScope ?? '') + (opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '');
+  const progressEvery = Math.max(1, opts.progressEvery ?? 1000);
   for await (const batch of source.batches ? source.batches() : oneByOne(source.records())) {
     for (const rec of batch) {
       report.read++;
-      if (report.read % 1000 === 0) opts.onProgress?.(report.read, source.count);
+      if (report.read % progressEvery === 0) opts.onProgress?.(report.read, source.count);
       const props = rec.properties;
       if (!checkedColumns) {
         checkedColumns = true;
@@ -473,7 +483,7 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   const geom = finalGeometry(layer);
   await repairGeometries(trx, p, rejectedIds, geom);
   phase('geometry');
-  if (layer.perMunicipality) await assignMunicipalities(trx, opts.municipality, report, geom);
+  if (layer.perMunicipality) await assignMunicipalities(trx, opts.municipality, report, geom, opts.rejectOutsideMunicipality ? { file: p.source.file, rejectedIds } : undefined);
   phase('municipalities');
   await publish(trx, p, rejectedIds, geom, withoutId);
 }
@@ -697,8 +707,24 @@ async function repairGeometries(trx: Transaction<any>, p: PreparedImport, reject
   }
 }
 
-async function assignMunicipalities(trx: Transaction<any>, stated: number | undefined, report: RunReport, geom: RawBuilder<unknown>): Promise<void> {
+async function assignMunicipalities(
+  trx: Transaction<any>,
+  stated: number | undefined,
+  report: RunReport,
+  geom: RawBuilder<unknown>,
+  rejectOutside?: { file: string; rejectedIds: Set<string> },
+): Promise<void> {
   const obce = sql.raw(tableName(getLayer(MUNICIPALITY_LAYER_ID)!));
+  if (rejectOutside && stated !== undefined) {
+    // confined to one municipality: what lies elsewhere is refused, never published (nor withdrawn: its id is kept)
+    const outside = await sql<{ record: number; source_id: string }>`DELETE FROM etl_stage s WHERE NOT EXISTS (
+        SELECT 1 FROM ${obce} o WHERE o.kod = ${stated}::int AND ST_Intersects(o.geom, ST_PointOnSurface(${geom})))
+      RETURNING record, source_id`.execute(trx);
+    for (const r of outside.rows) {
+      report.rejects.push({ file: rejectOutside.file, record: r.record, field: 'geometry', reason: `lies outside municipality ${stated} / leží mimo obec ${stated}` });
+      rejectOutside.rejectedIds.add(r.source_id);
+    }
+  }
   // features that name their municipality (stated or from a column) but do not lie in it; checked before the
   // assignment by location, whose features lie in their municipality by construction (one point-in-polygon pass less)
   const misplaced = await sql<{ n: number }>`SELECT count(*)::int AS n FROM etl_stage s WHERE s.municipality_code IS NOT NULL

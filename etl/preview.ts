@@ -61,7 +61,7 @@ function idColumnOf(id: IdSource): string | null {
 
 export async function previewImport(
   db: Kysely<any>,
-  opts: Pick<ImportOptions, 'path' | 'layerId' | 'municipality' | 'srid' | 'encoding' | 'idField' | 'sourceLayer' | 'mapping' | 'editPolicy'> & { sampleSize?: number },
+  opts: Pick<ImportOptions, 'path' | 'layerId' | 'municipality' | 'srid' | 'encoding' | 'idField' | 'sourceLayer' | 'mapping' | 'editPolicy' | 'rejectOutsideMunicipality'> & { sampleSize?: number },
 ): Promise<ImportPreview> {
   const layer = getLayer(opts.layerId);
   if (!layer) throw new InputError(`unknown layer ${opts.layerId}`, opts.path);
@@ -94,6 +94,7 @@ export async function previewImport(
     idField: opts.idField,
     mapping,
     editPolicy: opts.editPolicy,
+    rejectOutsideMunicipality: opts.rejectOutsideMunicipality,
     dryRun: true,
     trigger: 'portal:preview',
   });
@@ -108,7 +109,8 @@ export async function previewImport(
     count: reader.count ?? null,
     columns,
     idColumn,
-    idSource: dryRun.idSource ?? describeIdSource(idSource),
+    // the detection's own words (the dry run was given the suggested mapping, which names the column)
+    idSource: describeIdSource(idSource),
     suggestion,
     mapping,
     features,

@@ -15,6 +15,7 @@ const STRINGS = {
   needLogin: { cs: 'Pro úpravy se nejprve přihlaste.', en: 'Sign in to edit.' },
   toEditor: { cs: 'Editor pasportů', en: 'Pasport editor' },
   toAdmin: { cs: 'Správa uživatelů', en: 'User administration' },
+  toImport: { cs: 'Import dat ze souboru', en: 'Import data from a file' },
   editorTitle: { cs: 'Editor pasportů', en: 'Pasport editor' },
   layer: { cs: 'Vrstva', en: 'Layer' },
   noEditableLayer: { cs: 'Vaše role nesmí upravovat žádnou vrstvu.', en: 'Your role may not edit any layer.' },

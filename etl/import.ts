@@ -491,7 +491,13 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
       // our own download of a municipality's features carries the prefixed id already
       const sourceId = prefix === '' || !trimmed.startsWith(prefix) ? prefix + trimmed : trimmed;
       const digest = recordDigest(rec);
-      if (known?.has(digest)) {
+      const found = known?.take(digest);
+      if (found === 'again') {
+        // the same bytes again: a later record with an unchanged record's id (see the duplicate check below)
+        reject(rec.record, mapping?.idFromContent ? 'geometry' : (idField ?? 'id'), `duplicate source id "${sourceId.slice(prefix.length)}"`, sourceId);
+        continue;
+      }
+      if (found === 'first') {
         skipped++;
         seenLines.push(`${rec.record}\t${copyText(sourceId)}`);
         if (seenLines.length >= 8 * batchRows) await flushSeen();
@@ -522,16 +528,15 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   if (report.read === 0) throw new InputError('the source holds no features', source.file);
 
   // the first record of an id wins, whether it was staged or skipped as unchanged
-  const dups = skipped === 0
-    ? await sql<{ record: number; source_id: string; seen: boolean }>`
-        DELETE FROM etl_stage s USING (SELECT source_id, min(record) AS first FROM etl_stage GROUP BY source_id HAVING count(*) > 1) d
-        WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id, false AS seen`.execute(trx)
-    : await sql<{ record: number; source_id: string; seen: boolean }>`
-        WITH d AS (SELECT source_id, min(record) AS first FROM (SELECT source_id, record FROM etl_stage UNION ALL SELECT source_id, record FROM etl_seen) a
-            GROUP BY source_id HAVING count(*) > 1),
-          staged AS (DELETE FROM etl_stage s USING d WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id, false AS seen),
-          seen AS (DELETE FROM etl_seen s USING d WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id, true AS seen)
-        SELECT * FROM staged UNION ALL SELECT * FROM seen ORDER BY record`.execute(trx);
+  // (two skipped records with one id were caught above: they have the same bytes; the seen records of
+  // staged ids are few, so the grouping is over the stage and them only)
+  const dups = await sql<{ record: number; source_id: string; seen: boolean }>`
+    WITH d AS (SELECT source_id, min(record) AS first FROM (SELECT source_id, record FROM etl_stage
+          UNION ALL SELECT e.source_id, e.record FROM etl_seen e WHERE EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = e.source_id)) a
+        GROUP BY source_id HAVING count(*) > 1),
+      staged AS (DELETE FROM etl_stage s USING d WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id, false AS seen),
+      seen AS (DELETE FROM etl_seen s USING d WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id, true AS seen)
+    SELECT * FROM staged UNION ALL SELECT * FROM seen ORDER BY record`.execute(trx);
   for (const d of dups.rows) {
     if (d.seen) skipped--;
     reject(d.record, mapping?.idFromContent ? 'geometry' : (idField ?? 'id'), `duplicate source id "${d.source_id.slice(prefix.length)}"`, d.source_id);
@@ -879,15 +884,21 @@ class FingerprintSet {
     this.mask = old.length - 1;
     for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!);
   }
-  /** whether the digest (hex, at least 16 digits) is in the set */
-  has(digest: string): boolean {
+  private taken: Uint8Array | undefined;
+  /** whether the digest (hex, at least 16 digits) is in the set: the first time, or again */
+  take(digest: string): 'first' | 'again' | undefined {
     const hi = parseInt(digest.slice(0, 8), 16);
     const lo = parseInt(digest.slice(8, 16), 16) || 1;
+    this.taken ??= new Uint8Array(this.mask + 1);
     for (let i = (hi ^ lo) & this.mask; ; i = (i + 1) & this.mask) {
       const h = this.slots[2 * i]!;
       const l = this.slots[2 * i + 1]!;
-      if (h === hi && l === lo) return true;
-      if (h === 0 && l === 0) return false;
+      if (h === hi && l === lo) {
+        if (this.taken[i]) return 'again';
+        this.taken[i] = 1;
+        return 'first';
+      }
+      if (h === 0 && l === 0) return undefined;
     }
   }
 }

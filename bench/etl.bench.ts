@@ -9,16 +9,16 @@
  *     audit triggers on), in a child process;
  *   - by `ogr2ogr -f PostgreSQL` (PG_USE_COPY=YES, -t_srs EPSG:4326).
  * Sizes: `npm run bench -- etl --sizes=100000,1000000` (or BENCH_ETL_SIZES; the default is that).
- * For the first size: rates and our/ogr2ogr ratio of a first load (best of BENCH_ETL_REPEAT
- * interleaved runs of each, default 2), a re-import of the identical file (issue 16.4) and of the
- * file with 1 % of its features changed (issue 16.3: history rows only for those), compared with
- * ogr2ogr loading the file. For every further size: a first load of both with their peak RSS.
+ * For every size: rates and our/ogr2ogr ratio of a first load (for the first size best of
+ * BENCH_ETL_REPEAT interleaved runs of each, default 2), a re-import of the identical file (issue
+ * 16.4) and of the file with 1 % of its features changed (only those are staged and get a history
+ * row), compared with ogr2ogr loading the file, and the peak RSS of each; a table at the end.
  *   npm run bench -- etl --sizes=100000        (a smoke run on a shared machine)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +30,6 @@ const SIZES = (process.argv.find((a) => a.startsWith('--sizes='))?.slice('--size
   .map((x) => Number(x.replace(/[_\s]/g, '')))
   .filter((x) => Number.isInteger(x) && x > 0);
 const N = SIZES[0] ?? 100_000;
-const BIGGER = SIZES.slice(1);
 const REPEAT = Number(process.env.BENCH_ETL_REPEAT ?? 2);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
@@ -110,6 +109,7 @@ interface ChildResult {
   unchanged: number;
   deleted: number;
   rejected: number;
+  skipped?: number;
   phases: Record<string, number>;
 }
 
@@ -148,48 +148,49 @@ export async function run(): Promise<void> {
     const scoped = await openDatabase({ databaseUrl: BASE_URL, searchPath: schema, poolSize: 2 });
     await migrate(scoped.db);
     await scoped.close();
-    const t0 = performance.now();
-    const shp = await makeShapefile(dir, N);
-    console.log(`  generated ${N} S-JTSK points (${((performance.now() - t0) / 1000).toFixed(1)} s): ${shp}`);
-
-    // best of BENCH_ETL_REPEAT interleaved runs each: the machine is shared, a single run measures its neighbours too
-    let ogr: Measured | undefined;
-    let ours: Measured | undefined;
-    for (let i = 0; i < REPEAT; i++) {
-      if (i > 0) await sql.raw(`TRUNCATE ${schema}.layer_stromy; DELETE FROM ${schema}.etl_run`).execute(admin.db);
-      const o = await runOgr(shp, schema, 'ogr_stromy');
-      const u = await runOurs(shp, url, { inserted: N });
-      if (!ogr || o.seconds < ogr.seconds) ogr = o;
-      if (!ours || u.seconds < ours.seconds) ours = u;
-    }
-    if (!ogr || !ours) throw new Error('BENCH_ETL_REPEAT must be at least 1');
-    const oursRate = N / ours.seconds;
-    const ogrRate = N / ogr.seconds;
-    console.log(`  first load, best of ${REPEAT} runs each:`);
-    console.log(`  ogr2ogr : ${N} features in ${ogr.seconds.toFixed(2)} s = ${Math.round(ogrRate)} features/s (whole process; client CPU ${ogr.cpuSeconds.toFixed(1)} s)`);
-    console.log(`  our ETL : ${N} features in ${ours.seconds.toFixed(2)} s = ${Math.round(oursRate)} features/s (importFile: read, validate, stage, transform, publish, versioned history; client CPU ${ours.cpuSeconds.toFixed(1)} s incl. runtime start)`);
-    console.log(`  ratio ours/ogr2ogr: ${(oursRate / ogrRate).toFixed(2)} (target ≥ 1.5); history rows written: ${await historyRows(admin.db, schema)} (target 0)`);
-    console.log(`  our phases (ms): ${JSON.stringify(ours.phases)}`);
-    const same = await runOurs(shp, url, { read: 0, unchanged: N });
-    console.log(`  re-import of the identical file: ${same.seconds.toFixed(3)} s (target < 1 s)`);
-    const changedShp = await makeShapefile(dir, N, 1);
-    const changed = await runOurs(changedShp, url, { updated: N / 100, inserted: 0, deleted: 0 });
-    console.log(`  re-import with 1 % changed: ${changed.seconds.toFixed(2)} s, ${changed.result.updated} updated, ` +
-      `${await historyRows(admin.db, schema)} history rows; ogr2ogr loading the file ${ogr.seconds.toFixed(2)} s: ratio ${(ogr.seconds / changed.seconds).toFixed(2)} (target ≥ 3.0); ` +
-      `phases ${JSON.stringify(changed.phases)}`);
-    console.log(`  peak RSS at ${N}: ogr2ogr ${(ogr.maxRssKb / 1024).toFixed(0)} MiB, ours ${(ours.maxRssKb / 1024).toFixed(0)} MiB`);
-
-    for (const size of BIGGER) {
+    const rows: string[] = [];
+    for (const size of SIZES) {
+      // feature_history is append-only: rows are counted from here on
       await sql.raw(`TRUNCATE ${schema}.layer_stromy; DELETE FROM ${schema}.etl_run`).execute(admin.db);
-      const t1 = performance.now();
-      const big = await makeShapefile(dir, size);
-      console.log(`  generated ${size} points (${((performance.now() - t1) / 1000).toFixed(1)} s)`);
-      const ogrBig = await runOgr(big, schema, `ogr_stromy_${size}`);
-      const oursBig = await runOurs(big, url, { inserted: size });
-      console.log(`  ${size} features — ogr2ogr: ${ogrBig.seconds.toFixed(1)} s, peak RSS ${(ogrBig.maxRssKb / 1024).toFixed(0)} MiB; ` +
-        `our ETL: ${oursBig.seconds.toFixed(1)} s, peak RSS ${(oursBig.maxRssKb / 1024).toFixed(0)} MiB (node process incl. runtime); ` +
-        `ratio ${(ogrBig.seconds / oursBig.seconds).toFixed(2)} (target ≥ 1.5), RSS ratio ${(oursBig.maxRssKb / ogrBig.maxRssKb).toFixed(2)} (target ≤ 2.5)`);
+      const historyBefore = await historyRows(admin.db, schema);
+      const t0 = performance.now();
+      const shp = await makeShapefile(dir, size);
+      console.log(`  generated ${size} S-JTSK points (${((performance.now() - t0) / 1000).toFixed(1)} s): ${shp}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+      // best of `repeat` interleaved runs each: the machine is shared, a single run measures its neighbours too
+      const repeat = size === N ? REPEAT : 1;
+      let ogr: Measured | undefined;
+      let ours: Measured | undefined;
+      for (let i = 0; i < repeat; i++) {
+        if (i > 0) await sql.raw(`TRUNCATE ${schema}.layer_stromy; DELETE FROM ${schema}.etl_run`).execute(admin.db);
+        const o = await runOgr(shp, schema, `ogr_stromy_${size}`);
+        const u = await runOurs(shp, url, { inserted: size });
+        if (!ogr || o.seconds < ogr.seconds) ogr = o;
+        if (!ours || u.seconds < ours.seconds) ours = u;
+      }
+      if (!ogr || !ours) throw new Error('BENCH_ETL_REPEAT must be at least 1');
+      const firstRatio = ogr.seconds / ours.seconds;
+      console.log(`  ${size}, first load, best of ${repeat}: ogr2ogr ${ogr.seconds.toFixed(2)} s = ${Math.round(size / ogr.seconds)} features/s (client CPU ${ogr.cpuSeconds.toFixed(1)} s); ` +
+        `ours ${ours.seconds.toFixed(2)} s = ${Math.round(size / ours.seconds)} features/s (client CPU ${ours.cpuSeconds.toFixed(1)} s incl. runtime start); ` +
+        `ratio ${firstRatio.toFixed(2)} (target ≥ 1.5); history rows ${(await historyRows(admin.db, schema)) - historyBefore} (target 0)`);
+      console.log(`    phases (ms): ${JSON.stringify(ours.phases)}`);
+      const same = await runOurs(shp, url, { read: 0, unchanged: size });
+      console.log(`  ${size}, identical file: ${same.seconds.toFixed(3)} s (target < 1 s)`);
+      const changedShp = await makeShapefile(dir, size, 1);
+      const changed = await runOurs(changedShp, url, { updated: size / 100, inserted: 0, deleted: 0 });
+      const changedRatio = ogr.seconds / changed.seconds;
+      const history = (await historyRows(admin.db, schema)) - historyBefore;
+      console.log(`  ${size}, 1 % changed: ${changed.seconds.toFixed(2)} s, ${changed.result.updated} updated, ${changed.result.skipped} skipped unchanged, ${history} history rows; ` +
+        `ratio to ogr2ogr loading the file ${changedRatio.toFixed(2)} (target ≥ 3.0); peak RSS ${(changed.maxRssKb / 1024).toFixed(0)} MiB`);
+      console.log(`    phases (ms): ${JSON.stringify(changed.phases)}`);
+      const rss = Math.max(ours.maxRssKb, same.maxRssKb, changed.maxRssKb);
+      console.log(`  ${size}, peak RSS: ogr2ogr ${(ogr.maxRssKb / 1024).toFixed(0)} MiB, ours ${(rss / 1024).toFixed(0)} MiB (node process incl. runtime), ratio ${(rss / ogr.maxRssKb).toFixed(2)} (target ≤ 2.5)`);
+      rows.push(`| ${size} | ${ogr.seconds.toFixed(2)} s | ${ours.seconds.toFixed(2)} s (${firstRatio.toFixed(2)}×) | ${same.seconds.toFixed(2)} s | ` +
+        `${changed.seconds.toFixed(2)} s (${changedRatio.toFixed(2)}×, ${history} history rows) | ${(ogr.maxRssKb / 1024).toFixed(0)} / ${(rss / 1024).toFixed(0)} MiB (${(rss / ogr.maxRssKb).toFixed(2)}×) |`);
     }
+    console.log(`\n  load average at the end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log('  | features | ogr2ogr | first load (ratio) | identical file | 1 % changed (ratio to ogr2ogr) | peak RSS ogr2ogr / ours |');
+    console.log('  |---|---|---|---|---|---|');
+    for (const r of rows) console.log(`  ${r}`);
   } finally {
     await sql.raw(`DROP SCHEMA ${schema} CASCADE`).execute(admin.db);
     await admin.close();
@@ -205,7 +206,7 @@ async function child(shp: string): Promise<void> {
     const t0 = performance.now();
     const r = await importFile(database.db, { path: shp, layerId: 'stromy', mapping: MAPPING, trigger: 'bench' });
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`IMPORT ${JSON.stringify({ seconds, read: r.read, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, deleted: r.deleted, rejected: r.rejected, warnings: r.warnings, phases: r.phases })}`);
+    console.log(`IMPORT ${JSON.stringify({ seconds, read: r.read, inserted: r.inserted, updated: r.updated, unchanged: r.unchanged, skipped: r.skipped, deleted: r.deleted, rejected: r.rejected, warnings: r.warnings, phases: r.phases })}`);
   } finally {
     await database.close();
   }

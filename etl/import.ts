@@ -15,7 +15,7 @@ import { plausibleFor, SJTSK_SOUTH_WEST, SJTSK_SOUTH_WEST_MESSAGE } from './crs.
 import { compileMapping, unusedColumns, vendorValue, type FieldMapping } from './mapping.ts';
 import { openSource, type SourceReader } from './readers/index.ts';
 import { chooseIdSource, describeIdSource, type IdSource } from './source-id.ts';
-import type { ZipLimits } from './readers/types.ts';
+import type { SourceRecord, ZipLimits } from './readers/types.ts';
 import { ewkbHex } from './wkb.ts';
 
 export interface ImportOptions {
@@ -106,6 +106,11 @@ export interface RunReport {
   /** features edited by staff that the source would change, and what became of them */
   conflicts: EditConflict[];
   editPolicy: EditPolicy;
+  /**
+   * of `unchanged`, the records skipped before validation and staging because their fingerprint (a digest
+   * of the record's bytes, see recordDigest) equals the one their feature was last imported with
+   */
+  skipped?: number;
   /** where the records' source ids came from (column chosen, named, …) */
   idSource?: string;
   durationMs: number;
@@ -122,6 +127,10 @@ export interface PreparedImport {
   opts: ImportOptions;
   report: RunReport;
   started: number;
+  /** performance.now() at the start (phases) */
+  startedAt: number;
+  /** milliseconds spent before, comparing the file with the last run's */
+  sameFileCheckMs?: number;
   /** SHA-256 of the source file(s), computed while the import runs */
   checksum: Promise<string>;
   /** where each record's source id comes from (etl/source-id.ts) */
@@ -144,9 +153,12 @@ export class WithdrawRefused extends InputError {}
  * reported) without stopping the run; their previously published versions stay.
  */
 export async function importFile(db: Kysely<any>, opts: ImportOptions): Promise<RunReport> {
+  const checked = performance.now();
   const same = await unchangedSinceLastRun(db, opts);
-  if (same) return same;
-  const p = await prepareImport(db, opts);
+  if (same && 'runId' in same) return same;
+  const p = await prepareImport(db, opts, same?.checksum);
+  // comparing the file with the last run's (its checksum) before a run that then reads it
+  p.sameFileCheckMs = Math.round(performance.now() - checked) - Math.round(performance.now() - p.startedAt);
   try {
     await db
       .transaction()
@@ -180,7 +192,7 @@ function optionsHash(opts: ImportOptions): string {
  * (no other run has published into the layer since) is recorded as unchanged without reading its
  * features. Not for dry runs, nor under the source-wins policy (which must overwrite edits made since).
  */
-async function unchangedSinceLastRun(db: Kysely<any>, opts: ImportOptions): Promise<RunReport | undefined> {
+async function unchangedSinceLastRun(db: Kysely<any>, opts: ImportOptions): Promise<RunReport | { checksum: string } | undefined> {
   if (opts.dryRun || (opts.editPolicy ?? 'edits-win') !== 'edits-win' || !existsSync(opts.path) || !getLayer(opts.layerId)) return undefined;
   const last = (
     await sql<{ id: number; checksum: string | null; options_hash: string | null; kept: number; edited: boolean }>`
@@ -197,8 +209,10 @@ async function unchangedSinceLastRun(db: Kysely<any>, opts: ImportOptions): Prom
   const options = optionsHash(opts);
   if (!last?.checksum || last.options_hash !== options || last.edited) return undefined;
   const started = Date.now();
-  const checksum = await fileChecksum(opts.path);
-  if (checksum !== last.checksum) return undefined;
+  // hashed here, not in a worker: nothing runs beside it, and starting a worker costs more than it saves
+  const checksum = await fileChecksum(opts.path, false);
+  // the run that follows uses the checksum instead of computing it again
+  if (checksum !== last.checksum) return { checksum };
   const warning = `the file and its import settings are the same as those of run ${last.id} (sha256:${checksum}): nothing was read or changed / soubor i nastavení jsou stejné jako v běhu ${last.id}: nic se nenačítalo ani neměnilo`;
   const unchanged = Number(last.kept);
   // like every run's start, this one records a run whose process died as interrupted
@@ -230,8 +244,9 @@ async function unchangedSinceLastRun(db: Kysely<any>, opts: ImportOptions): Prom
 }
 
 /** Opens and checks the source and records the run; nothing is staged yet. */
-export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promise<PreparedImport> {
+export async function prepareImport(db: Kysely<any>, opts: ImportOptions, knownChecksum?: string): Promise<PreparedImport> {
   const started = Date.now();
+  const startedAt = performance.now();
   const layer = getLayer(opts.layerId);
   if (!layer) throw new InputError(`unknown layer "${opts.layerId}"`, basename(opts.path));
   if (!existsSync(opts.path)) throw new InputError('file not found', opts.path);
@@ -257,7 +272,7 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
     // a file without a usable id is refused here, as a whole, before a run is recorded
     const idSource = await chooseIdSource(source, opts.idField ?? opts.mapping?.idField, opts.mapping?.idFromContent);
     // hashed beside the import (a worker thread for large files); the run records it when it finishes
-    const checksum = fileChecksum(opts.path);
+    const checksum = knownChecksum !== undefined ? Promise.resolve(knownChecksum) : fileChecksum(opts.path);
     checksum.catch(() => {});
     await markInterruptedRuns(db);
     const runId = (
@@ -283,7 +298,7 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
       idSource: describeIdSource(idSource),
       durationMs: 0,
     };
-    return { layer, source, srid, opts, report, started, checksum, idSource };
+    return { layer, source, srid, opts, report, started, startedAt, checksum, idSource };
   } catch (e) {
     await source.close?.();
     throw e;
@@ -293,17 +308,22 @@ export async function prepareImport(db: Kysely<any>, opts: ImportOptions): Promi
 /** Records the outcome of a prepared run; throws an InputError carrying the report when it failed. */
 export async function finishImport(db: Kysely<any>, p: PreparedImport): Promise<RunReport> {
   const report = p.report;
+  const finishing = performance.now();
   await p.source.close?.();
   try {
     report.checksum = await p.checksum;
+    if (report.phases) report.phases.checksum = Math.round(performance.now() - finishing);
   } catch (e) {
     report.status = 'failed';
     report.error ??= `cannot read the source to checksum it: ${(e as Error).message}`;
   }
+  const recording = performance.now();
   report.rejects.sort((a, b) => a.record - b.record);
   report.rejected = report.rejects.length;
   report.durationMs = Date.now() - p.started;
   await finishRun(db, report);
+  // recording the run (after durationMs: the caller's clock shows it)
+  if (report.phases) report.phases.record = Math.round(performance.now() - recording);
   if (report.status === 'failed') {
     const err = new InputError(report.error ?? 'import failed', p.source.file);
     (err as InputError & { report?: RunReport }).report = report;
@@ -352,6 +372,16 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
       repaired geometry
     ) ON COMMIT DROP`.execute(trx);
   const copyStatement = `COPY etl_stage (record, source_id, municipality_code, content_hash, ${attrs.join(', ')}, src) FROM STDIN`;
+  // records whose fingerprint equals their live feature's: neither validated nor staged, only remembered
+  // so that their features are not withdrawn (and duplicates of their ids are still found)
+  await sql`DROP TABLE IF EXISTS etl_seen`.execute(trx);
+  await sql`CREATE TEMP TABLE etl_seen (record integer NOT NULL, source_id text NOT NULL) ON COMMIT DROP`.execute(trx);
+  const table = sql.raw(tableName(layer));
+  const fingerprintsStarted = performance.now();
+  const salt = await fingerprintSalt(trx, p);
+  const known = await knownFingerprints(trx, table, salt);
+  const fingerprintsMs = Math.round(performance.now() - fingerprintsStarted);
+  let skipped = 0;
 
   const rejectedIds = new Set<string>();
   let withoutId = 0;
@@ -372,6 +402,16 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
     pending = copyFrom(trx, copyStatement, text);
     pending.catch(() => {});
   };
+  // the records skipped as unchanged, remembered in etl_seen (record, source id) by the same pipeline
+  let seenLines: string[] = [];
+  const flushSeen = async () => {
+    if (seenLines.length === 0) return;
+    const text = seenLines.join('\n') + '\n';
+    seenLines = [];
+    await pending;
+    pending = copyFrom(trx, 'COPY etl_seen (record, source_id) FROM STDIN', text);
+    pending.catch(() => {});
+  };
 
   const mapRecord = compileMapping(attrs, mapping);
   const c1Likely = windowsCounterpart(source.encoding);
@@ -379,6 +419,64 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   const stagingStarted = performance.now();
   const prefix = (opts.sourceIdScope ?? '') + (opts.municipality !== undefined && layer.perMunicipality ? `${opts.municipality}:` : '');
   const progressEvery = Math.max(1, opts.progressEvery ?? 1000);
+  /** Validates one record whose fingerprint differs from its feature's (or that is new) and queues its COPY line. */
+  const stageRecord = (rec: SourceRecord, sourceId: string, fingerprint: string): void => {
+    const props = rec.properties;
+    let oversized: string | undefined;
+    let garbled: string | undefined;
+    for (const k in props) {
+      const v = props[k];
+      if (typeof v !== 'string') continue;
+      if (oversized === undefined && v.length > maxValue) oversized = k;
+      // undecodable bytes: the DBF is not in the encoding its .cpg (or the operator) claims
+      if (garbled === undefined && v.includes('\uFFFD')) garbled = k;
+      // C1 control characters: real ISO-8859 text never has them, a windows-125x file read as ISO-8859 does
+      if (c1Likely !== undefined && C1_CONTROLS.test(v))
+        throw new InputError(
+          `record ${rec.record} field ${k}: the text holds control characters (bytes 0x80–0x9F) that ${source.encoding} text never has; ` +
+            `the file is most likely ${c1Likely}: correct the .cpg or import with --encoding ${c1Likely}; nothing was imported / ` +
+            `text obsahuje řídicí znaky, soubor je nejspíš v kódování ${c1Likely}`,
+          source.file,
+        );
+    }
+    if (oversized !== undefined) {
+      reject(rec.record, oversized, `value of ${(props[oversized] as string).length} characters exceeds the limit of ${maxValue}`, sourceId);
+      return;
+    }
+    if (garbled !== undefined) {
+      reject(rec.record, garbled, `text has bytes that are not ${source.encoding ?? 'UTF-8'} (wrong .cpg or --encoding?)`, sourceId);
+      return;
+    }
+    const geomError = rec.geometryError ?? checkGeometry(rec.geometry, layer, srid);
+    if (geomError) {
+      reject(rec.record, 'geometry', geomError, sourceId);
+      return;
+    }
+    const { values, errors } = validateProperties(layer, mapRecord(props), { coerce: true });
+    if (errors.length > 0) {
+      for (const e of errors) reject(rec.record, e.field, e.reason, sourceId);
+      return;
+    }
+    const wkb = ewkbHex(rec.geometry!, srid);
+    if (wkb === null) {
+      reject(rec.record, 'geometry', 'coordinates are not numbers', sourceId);
+      return;
+    }
+    let municipality: number | null = opts.municipality ?? null;
+    if (!layer.perMunicipality) municipality = null;
+    else if (municipality === null && mapping?.municipalityField) {
+      const m = Number(vendorValue(props, mapping.municipalityField));
+      municipality = Number.isInteger(m) && m > 0 ? m : null;
+    }
+    let line = `${rec.record}\t${copyText(sourceId)}\t${copyText(municipality)}\t${fingerprint}`;
+    for (let i = 0; i < attrs.length; i++) line += `\t${copyText(values[attrs[i]!])}`;
+    line += `\t${wkb}`;
+    // Reading a character flattens the string: the line was a rope of ~30 pieces that all stayed alive
+    // (and were copied by every young-generation GC) until the batch was joined; the GC time halves.
+    line.charCodeAt(0);
+    lines.push(line);
+  };
+
   for await (const batch of source.batches ? source.batches() : oneByOne(source.records())) {
     for (const rec of batch) {
       report.read++;
@@ -389,9 +487,8 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
         const unused = unusedColumns(Object.keys(props), attrs, mapping);
         if (unused.length) report.warnings.push(`columns not used by the layer or mapping: ${unused.join(', ')}`);
       }
-      const geometryJson = rec.geometry ? JSON.stringify(rec.geometry) : 'null';
       let rawId: unknown;
-      if (idSource.kind === 'content') rawId = hash('sha1', JSON.stringify(props) + geometryJson, 'hex').slice(0, 24);
+      if (idSource.kind === 'content') rawId = hash('sha1', JSON.stringify(props) + (rec.geometry ? JSON.stringify(rec.geometry) : 'null'), 'hex').slice(0, 24);
       else if (idColumn !== undefined) rawId = idColumn in props ? props[idColumn] : vendorValue(props, idColumn);
       else rawId = rec.id;
       if (rawId === undefined || rawId === null || String(rawId).trim() === '') {
@@ -403,65 +500,32 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
       const trimmed = String(rawId).trim();
       // our own download of a municipality's features carries the prefixed id already
       const sourceId = prefix === '' || !trimmed.startsWith(prefix) ? prefix + trimmed : trimmed;
-      let oversized: string | undefined;
-      let garbled: string | undefined;
-      for (const k in props) {
-        const v = props[k];
-        if (typeof v !== 'string') continue;
-        if (oversized === undefined && v.length > maxValue) oversized = k;
-        // undecodable bytes: the DBF is not in the encoding its .cpg (or the operator) claims
-        if (garbled === undefined && v.includes('\uFFFD')) garbled = k;
-        // C1 control characters: real ISO-8859 text never has them, a windows-125x file read as ISO-8859 does
-        if (c1Likely !== undefined && C1_CONTROLS.test(v))
-          throw new InputError(
-            `record ${rec.record} field ${k}: the text holds control characters (bytes 0x80–0x9F) that ${source.encoding} text never has; ` +
-              `the file is most likely ${c1Likely}: correct the .cpg or import with --encoding ${c1Likely}; nothing was imported / ` +
-              `text obsahuje řídicí znaky, soubor je nejspíš v kódování ${c1Likely}`,
-            source.file,
-          );
-      }
-      if (oversized !== undefined) {
-        reject(rec.record, oversized, `value of ${(props[oversized] as string).length} characters exceeds the limit of ${maxValue}`, sourceId);
+      const digest = recordDigest(rec);
+      const found = known?.take(digest);
+      if (found === 'again') {
+        // the same bytes again: a later record with an unchanged record's id (see the duplicate check below)
+        reject(rec.record, mapping?.idFromContent ? 'geometry' : (idField ?? 'id'), `duplicate source id "${sourceId.slice(prefix.length)}"`, sourceId);
         continue;
       }
-      if (garbled !== undefined) {
-        reject(rec.record, garbled, `text has bytes that are not ${source.encoding ?? 'UTF-8'} (wrong .cpg or --encoding?)`, sourceId);
+      if (found === 'first') {
+        skipped++;
+        seenLines.push(`${rec.record}\t${copyText(sourceId)}`);
+        if (seenLines.length >= 8 * batchRows) await flushSeen();
         continue;
       }
-      const geomError = rec.geometryError ?? checkGeometry(rec.geometry, layer, srid);
-      if (geomError) {
-        reject(rec.record, 'geometry', geomError, sourceId);
-        continue;
-      }
-      const { values, errors } = validateProperties(layer, mapRecord(props), { coerce: true });
-      if (errors.length > 0) {
-        for (const e of errors) reject(rec.record, e.field, e.reason, sourceId);
-        continue;
-      }
-      const wkb = ewkbHex(rec.geometry!, srid);
-      if (wkb === null) {
-        reject(rec.record, 'geometry', 'coordinates are not numbers', sourceId);
-        continue;
-      }
-      let municipality: number | null = opts.municipality ?? null;
-      if (!layer.perMunicipality) municipality = null;
-      else if (municipality === null && mapping?.municipalityField) {
-        const m = Number(vendorValue(props, mapping.municipalityField));
-        municipality = Number.isInteger(m) && m > 0 ? m : null;
-      }
-      let line = `${rec.record}\t${copyText(sourceId)}\t${copyText(municipality)}\t${contentHash(values, geometryJson, srid)}`;
-      for (let i = 0; i < attrs.length; i++) line += `\t${copyText(values[attrs[i]!])}`;
-      line += `\t${wkb}`;
-      // Reading a character flattens the string: the line was a rope of ~30 pieces that all stayed alive
-      // (and were copied by every young-generation GC) until the batch was joined; the GC time halves.
-      line.charCodeAt(0);
-      lines.push(line);
+      stageRecord(rec, sourceId, salt + digest);
       if (lines.length >= batchRows) await flush();
     }
   }
+  await flushSeen();
   await flush();
   await pending;
-  const phases: Record<string, number> = {};
+  // prepare: opening the source, choosing the id, recording the run; fingerprints: the features' of a re-import
+  const phases: Record<string, number> = {
+    ...(p.sameFileCheckMs ? { sameFile: p.sameFileCheckMs } : {}),
+    prepare: Math.round(fingerprintsStarted - p.startedAt),
+    fingerprints: fingerprintsMs,
+  };
   let mark = performance.now();
   const phase = (name: string) => {
     const now = performance.now();
@@ -473,11 +537,22 @@ export async function stageAndPublish(trx: Transaction<any>, p: PreparedImport):
   opts.onProgress?.(report.read, source.count ?? report.read);
   if (report.read === 0) throw new InputError('the source holds no features', source.file);
 
-  const dups = await sql<{ record: number; source_id: string }>`
-    DELETE FROM etl_stage s USING (SELECT source_id, min(record) AS first FROM etl_stage GROUP BY source_id HAVING count(*) > 1) d
-    WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id`.execute(trx);
-  for (const d of dups.rows)
+  // the first record of an id wins, whether it was staged or skipped as unchanged
+  // (two skipped records with one id were caught above: they have the same bytes; the seen records of
+  // staged ids are few, so the grouping is over the stage and them only)
+  const dups = await sql<{ record: number; source_id: string; seen: boolean }>`
+    WITH d AS (SELECT source_id, min(record) AS first FROM (SELECT source_id, record FROM etl_stage
+          UNION ALL SELECT e.source_id, e.record FROM etl_seen e WHERE EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = e.source_id)) a
+        GROUP BY source_id HAVING count(*) > 1),
+      staged AS (DELETE FROM etl_stage s USING d WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id, false AS seen),
+      seen AS (DELETE FROM etl_seen s USING d WHERE s.source_id = d.source_id AND s.record > d.first RETURNING s.record, s.source_id, true AS seen)
+    SELECT * FROM staged UNION ALL SELECT * FROM seen ORDER BY record`.execute(trx);
+  for (const d of dups.rows) {
+    if (d.seen) skipped--;
     reject(d.record, mapping?.idFromContent ? 'geometry' : (idField ?? 'id'), `duplicate source id "${d.source_id.slice(prefix.length)}"`, d.source_id);
+  }
+  report.unchanged = skipped;
+  report.skipped = skipped;
 
   phase('duplicates');
   const geom = finalGeometry(layer);
@@ -543,7 +618,8 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
     SELECT s.source_id, s.municipality_code, ${sql.join(attrCols.map((c) => sql`s.${c}`))}, ${geom}, s.content_hash FROM etl_stage s
     WHERE NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.source_id = s.source_id)`.execute(trx);
   report.inserted = Number(inserted.numAffectedRows ?? 0);
-  report.unchanged = staged - report.inserted - report.updated;
+  // the records skipped as unchanged before staging (counted in stageAndPublish) and those staged but equal
+  report.unchanged += staged - report.inserted - report.updated;
   phase('insert');
   if (rebuildIndex) {
     await sql.raw(spatialIndexDdl(layer)).execute(trx);
@@ -563,6 +639,7 @@ async function publish(trx: Transaction<any>, p: PreparedImport, rejectedIds: Se
     const kept = [...rejectedIds];
     const deleted = await sql`
       DELETE FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM etl_stage s WHERE s.source_id = t.source_id)
+      AND NOT EXISTS (SELECT 1 FROM etl_seen e WHERE e.source_id = t.source_id)
       AND t.source_id NOT LIKE 'edit:%'
       ${kept.length ? sql`AND NOT (t.source_id = ANY(${kept}::text[]))` : sql``} ${scope}`.execute(trx);
     report.deleted = Number(deleted.numAffectedRows ?? 0);
@@ -749,18 +826,116 @@ function windowsCounterpart(encoding: string | undefined): string | undefined {
   return byPart[part] ?? 'windows-1250';
 }
 
-function contentHash(values: Record<string, AttributeValue>, geometryJson: string, srid: number): string {
-  // one-shot: a Hash object per record cost more (allocation, finalisation) than the hashing itself
-  return hash('sha1', `${JSON.stringify(values)}\0${geometryJson}\0${srid}`, 'hex');
+/**
+ * Issue 16.4: a record is fingerprinted before it is validated, and one whose fingerprint equals its live
+ * feature's (the feature's `content_hash`, last written by an import) is neither validated nor staged.
+ * The fingerprint is a digest of the record's bytes where the reader has them (a shapefile's .dbf and
+ * .shp record), else of its decoded attributes, geometry and id; prefixed with a salt that changes
+ * with everything else that decides the stored result (see fingerprintSalt).
+ */
+function recordDigest(rec: SourceRecord): string {
+  if (rec.raw) return hash('sha1', rec.raw, 'hex');
+  return hash('sha1', `${JSON.stringify(rec.properties)}\0${rec.geometry ? JSON.stringify(rec.geometry) : 'null'}\0${rec.id ?? ''}`, 'hex');
+}
+
+/** Bumped when what a fingerprint covers changes: every record is then compared in full once. */
+const FINGERPRINT_VERSION = 1;
+
+/**
+ * What besides the record's own bytes decides what an import stores: the run's options (mapping, CRS,
+ * encoding, id column, …), the source's declared CRS and encoding, the layer's schema and, when features
+ * get their municipality by location, the municipalities' last import.
+ */
+async function fingerprintSalt(trx: Transaction<any>, p: PreparedImport): Promise<string> {
+  const { layer, opts, source, srid } = p;
+  let municipalities: unknown = null;
+  if (layer.perMunicipality && opts.municipality === undefined)
+    municipalities = (await sql<{ r: string | null }>`SELECT last_run_id::text AS r FROM layer_state WHERE layer_id = ${MUNICIPALITY_LAYER_ID}`.execute(trx)).rows[0]?.r ?? null;
+  const parts = [FINGERPRINT_VERSION, optionsHash(opts), srid, source.encoding ?? null, layer.geometryType, layer.attributes, municipalities, describeIdSource(p.idSource)];
+  return `${hash('sha1', JSON.stringify(parts), 'hex').slice(0, 8)}:`;
+}
+
+/**
+ * The fingerprints (first 64 bits of the digest) of the layer's features that carry this salt and were
+ * last written by an import: a feature staff edited is always compared in full, so that its conflict is
+ * reported. Read in slices of the primary key (one string per slice, no object per row) into an
+ * open-addressing table of 8 bytes a slot: 16 MiB for a million features. Undefined when there is none
+ * (a first load). The salt and digest determine the record's source id (the id column is among the
+ * bytes, the options are in the salt), so a digest found means the record's own feature has it.
+ */
+async function knownFingerprints(trx: Transaction<any>, table: RawBuilder<unknown>, salt: string): Promise<FingerprintSet | undefined> {
+  const eligible = sql`left(content_hash, ${salt.length}::integer) = ${salt} AND (changed_by LIKE 'etl:%' OR changed_by LIKE 'system:%')`;
+  const range = (await sql<{ lo: string | null; hi: string | null }>`SELECT min(fid)::text AS lo, max(fid)::text AS hi FROM ${table}`.execute(trx)).rows[0];
+  if (!range?.lo || !range.hi) return undefined;
+  const set = new FingerprintSet();
+  const at = salt.length + 1;
+  // ranges of the primary key, not ORDER BY … LIMIT (which sorts): the string of one range is at most 1.6 MB
+  const SLICE = 100_000;
+  for (let from = Number(range.lo); from <= Number(range.hi); from += SLICE) {
+    const keys = (
+      await sql<{ keys: string | null }>`SELECT string_agg(substr(content_hash, ${at}::integer, 16), '') AS keys FROM ${table}
+        WHERE fid >= ${from} AND fid < ${from + SLICE} AND ${eligible}`.execute(trx)
+    ).rows[0]?.keys;
+    if (keys) for (let i = 0; i + 16 <= keys.length; i += 16) set.add(keys, i);
+  }
+  return set.size > 0 ? set : undefined;
+}
+
+/** A set of 64-bit keys given as 16 hex digits (open addressing, 8 bytes a slot, grown at half full). */
+class FingerprintSet {
+  private slots = new Uint32Array(2 * 1024);
+  private mask = 1023;
+  size = 0;
+  add(hex: string, at: number): void {
+    const hi = parseInt(hex.slice(at, at + 8), 16);
+    const lo = parseInt(hex.slice(at + 8, at + 16), 16) || 1; // 0/0 marks an empty slot
+    if (this.insert(hi, lo)) this.size++;
+    if (this.size * 2 > this.mask) this.grow();
+  }
+  private insert(hi: number, lo: number): boolean {
+    for (let i = (hi ^ lo) & this.mask; ; i = (i + 1) & this.mask) {
+      const h = this.slots[2 * i]!;
+      const l = this.slots[2 * i + 1]!;
+      if (h === hi && l === lo) return false;
+      if (h === 0 && l === 0) {
+        this.slots[2 * i] = hi;
+        this.slots[2 * i + 1] = lo;
+        return true;
+      }
+    }
+  }
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
+    this.mask = old.length - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.insert(old[i]!, old[i + 1]!);
+  }
+  private taken: Uint8Array | undefined;
+  /** whether the digest (hex, at least 16 digits) is in the set: the first time, or again */
+  take(digest: string): 'first' | 'again' | undefined {
+    const hi = parseInt(digest.slice(0, 8), 16);
+    const lo = parseInt(digest.slice(8, 16), 16) || 1;
+    this.taken ??= new Uint8Array(this.mask + 1);
+    for (let i = (hi ^ lo) & this.mask; ; i = (i + 1) & this.mask) {
+      const h = this.slots[2 * i]!;
+      const l = this.slots[2 * i + 1]!;
+      if (h === hi && l === lo) {
+        if (this.taken[i]) return 'again';
+        this.taken[i] = 1;
+        return 'first';
+      }
+      if (h === 0 && l === 0) return undefined;
+    }
+  }
 }
 
 /** SHA-256 over the file and, for a shapefile, its .dbf, .prj and .cpg. */
-async function fileChecksum(path: string): Promise<string> {
+async function fileChecksum(path: string, worker = true): Promise<string> {
   const parts = [path];
   if (/\.shp$/i.test(path)) for (const ext of ['.dbf', '.prj', '.cpg']) parts.push(path.replace(/\.shp$/i, ext));
   const files = parts.filter((p) => existsSync(p));
   // hashing 50 MB takes a few hundred ms of the thread that also reads and validates: large inputs go to a worker
-  if (files.reduce((n, f) => n + statSync(f).size, 0) >= 16 * 1024 * 1024) {
+  if (worker && files.reduce((n, f) => n + statSync(f).size, 0) >= 16 * 1024 * 1024) {
     const worker = new Worker(CHECKSUM_WORKER, { eval: true, workerData: files });
     const [digest] = (await once(worker, 'message')) as [string];
     return digest;

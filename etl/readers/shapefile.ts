@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DamagedError, openDbf, readShapes } from './shp-parse.ts';
+import { DamagedError, openDbf, readShapesRaw } from './shp-parse.ts';
 import { InputError } from '../errors.ts';
 import { crsFromPrj, PrjError } from '../crs.ts';
 import type { SourceReader, SourceRecord } from './types.ts';
@@ -53,24 +53,37 @@ export async function openShapefile(path: string, opts: { encoding?: string } = 
     } catch (e) {
       throw new InputError(`cannot read ${basename(dbfPath)}: ${(e as Error).message}`, file);
     }
-    const rows = table.rows();
+    const recordLength = table.recordLength;
+    const rows = table.rowsRaw();
     let pending: (Record<string, unknown> | null)[] = [];
+    let pendingRaw: Buffer[] = [];
     let at = 0;
     let record = 0;
     try {
-      for await (const shapes of readShapes(path)) {
+      for await (const { shapes, raw } of readShapesRaw(path)) {
         const out: SourceRecord[] = [];
-        for (const geometry of shapes) {
+        // each record's .dbf and .shp bytes side by side in one buffer per batch: its fingerprint (etl/import.ts)
+        let size = 0;
+        for (const b of raw) size += b.length + recordLength;
+        const bytes = Buffer.allocUnsafe(size);
+        let used = 0;
+        for (let k = 0; k < shapes.length; k++) {
           if (at >= pending.length) {
             const next = await rows.next();
             if (next.done) throw new DamagedError(`the .dbf has fewer records (${table.count}) than the .shp`);
-            pending = next.value;
+            pending = next.value.rows;
+            pendingRaw = next.value.raw;
             at = 0;
           }
-          const props = pending[at++];
+          const props = pending[at];
+          const dbfBytes = pendingRaw[at]!;
+          at++;
           record++;
           if (props === null || props === undefined) continue; // deleted in the .dbf
-          out.push({ record, properties: props, geometry });
+          const start = used;
+          used += dbfBytes.copy(bytes, used);
+          used += raw[k]!.copy(bytes, used);
+          out.push({ record, properties: props, geometry: shapes[k]!, raw: bytes.subarray(start, used) });
         }
         if (out.length > 0) yield out;
       }

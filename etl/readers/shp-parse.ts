@@ -60,8 +60,22 @@ class ByteReader {
 
 export class DamagedError extends Error {}
 
+/** A batch of shapes with each one's record bytes in the .shp (content only, without the record header). */
+export interface ShapeBatch {
+  shapes: (Geometry | null)[];
+  raw: Buffer[];
+}
+
 /** Yields the shapes of a .shp as GeoJSON geometries (null for null shapes), in batches of what one read holds. */
 export async function* readShapes(path: string): AsyncGenerator<(Geometry | null)[]> {
+  for await (const b of readShapesRaw(path)) yield b.shapes;
+}
+
+/**
+ * The shapes with their bytes: a record's bytes stay valid after the next read (every read fills a new
+ * buffer), so an importer can fingerprint a record without decoding it again.
+ */
+export async function* readShapesRaw(path: string): AsyncGenerator<ShapeBatch> {
   const fh = await open(path, 'r');
   try {
     const r = new ByteReader(fh);
@@ -75,6 +89,7 @@ export async function* readShapes(path: string): AsyncGenerator<(Geometry | null
         return;
       }
       const batch: (Geometry | null)[] = [];
+      const raw: Buffer[] = [];
       // decode the complete records already in memory without awaiting
       while (batch.length < BATCH && r.available() >= 8) {
         const length = r.peekInt32BE(4) * 2;
@@ -82,9 +97,11 @@ export async function* readShapes(path: string): AsyncGenerator<(Geometry | null
         if (r.available() < 8 + length) break;
         r.take(8);
         n++;
-        batch.push(parseShape(r.take(length), n));
+        const bytes = r.take(length);
+        raw.push(bytes);
+        batch.push(parseShape(bytes, n));
       }
-      if (batch.length > 0) yield batch;
+      if (batch.length > 0) yield { shapes: batch, raw };
       else {
         const length = r.peekInt32BE(4) * 2;
         if (!(await r.ensure(8 + length))) throw new DamagedError(`record ${n + 1} is cut off (file truncated)`);
@@ -178,9 +195,13 @@ interface DbfField {
 
 export interface DbfTable {
   count: number;
+  /** bytes per record */
+  recordLength: number;
   fields: string[];
   /** records in batches; null for a record marked deleted */
   rows(): AsyncGenerator<(Record<string, unknown> | null)[]>;
+  /** the same with each record's bytes (valid after the next read: every read fills a new buffer) */
+  rowsRaw(): AsyncGenerator<{ rows: (Record<string, unknown> | null)[]; raw: Buffer[] }>;
 }
 
 /** dBASE table header and a batched record reader. */
@@ -220,32 +241,40 @@ export async function openDbf(path: string, encoding: string): Promise<DbfTable>
   const makeRow = (rec: Buffer, d: TextDecoder) => build(value, fields, rec, rec.toString('latin1'), d);
   return {
     count,
+    recordLength,
     fields: fields.map((f) => f.name),
     async *rows() {
-      try {
-        const r = new ByteReader(fh);
-        await r.ensure(headerLength);
-        r.take(headerLength);
-        let i = 0;
-        while (i < count) {
-          if (!(await r.ensure(recordLength))) throw new DamagedError(`the .dbf is cut off after record ${i}`);
-          const batch: (Record<string, unknown> | null)[] = [];
-          while (i < count && batch.length < BATCH && r.available() >= recordLength) {
-            const rec = r.take(recordLength);
-            i++;
-            if (rec[0] === 0x2a) {
-              batch.push(null);
-              continue;
-            }
-            batch.push(makeRow(rec, decoder));
-          }
-          yield batch;
-        }
-      } finally {
-        await fh.close();
-      }
+      for await (const b of rowsRaw()) yield b.rows;
     },
+    rowsRaw,
   };
+
+  async function* rowsRaw(): AsyncGenerator<{ rows: (Record<string, unknown> | null)[]; raw: Buffer[] }> {
+    try {
+      const r = new ByteReader(fh);
+      await r.ensure(headerLength);
+      r.take(headerLength);
+      let i = 0;
+      while (i < count) {
+        if (!(await r.ensure(recordLength))) throw new DamagedError(`the .dbf is cut off after record ${i}`);
+        const batch: (Record<string, unknown> | null)[] = [];
+        const raw: Buffer[] = [];
+        while (i < count && batch.length < BATCH && r.available() >= recordLength) {
+          const rec = r.take(recordLength);
+          i++;
+          raw.push(rec);
+          if (rec[0] === 0x2a) {
+            batch.push(null);
+            continue;
+          }
+          batch.push(makeRow(rec, decoder));
+        }
+        yield { rows: batch, raw };
+      }
+    } finally {
+      await fh.close();
+    }
+  }
 }
 
 /** One field of a record, decoded in place (no per-field Buffer objects: this runs millions of times). */

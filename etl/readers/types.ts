@@ -8,6 +8,11 @@ export interface SourceRecord {
   id?: string | number;
   properties: Record<string, unknown>;
   geometry: Geometry | null;
+  /**
+   * the record's bytes in the source, where the format has them (a shapefile's .dbf and .shp record):
+   * equal bytes, equal record. The importer fingerprints a record with them before decoding more of it.
+   */
+  raw?: Uint8Array;
   /** why the source's geometry could not be read (an unclosed ring): the record is rejected with this reason */
   geometryError?: string;
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,8 +19,12 @@ const TABLE = 'layer_stanoviste_trideneho_odpadu';
 const PASSWORD = 'heslo-importu-456';
 const ADMIN = 'spravce@import-e2e.test';
 const EDITOR = 'obec@import-e2e.test';
-const FIXTURE = join(import.meta.dirname, '../../etl/test/fixtures/kontejnery_cp1250');
+const FIXTURES = join(import.meta.dirname, '../../etl/test/fixtures');
+const PRAGUE_GEOJSON = join(FIXTURES, 'praha_ipr_kontejnery_stanoviste_ZPK_O_Kont_TOstan_b_sjtsk.geojson');
 const PARTS = ['kontejnery.shp', 'kontejnery.shx', 'kontejnery.dbf', 'kontejnery.prj', 'kontejnery.cpg'];
+/** the whole Prague file as its vendor ships it (5,534 sites) needs GDAL to write the shapefile; CI installs it */
+const HAVE_OGR2OGR = spawnSync('ogr2ogr', ['--version']).status === 0;
+if (!HAVE_OGR2OGR && process.env.CI === 'true') throw new Error('ogr2ogr (Debian gdal-bin) is required under CI');
 
 /** Issue 16 acceptance: a clerk's import in the portal — upload, preview, hold warning, progress, features on the map. */
 describe.runIf(browserAvailable())('import from the portal in Chromium', () => {
@@ -42,7 +47,16 @@ describe.runIf(browserAvailable())('import from the portal in Chromium', () => {
     codeA = pick.rows[0]!.code;
     await createUser(database.db, ADMIN, PASSWORD, { role: 'admin' });
     await createUser(database.db, EDITOR, PASSWORD, { role: 'municipality_editor', municipalityCode: codeA });
-    await zipFiles(join(files, 'kontejnery.zip'), PARTS.map((n) => ({ name: n, path: join(FIXTURE, n) })));
+    // the Prague container shapefile: all 5,534 sites, windows-1250, S-JTSK, as the vendor's GIS writes it;
+    // without GDAL (outside CI) the 200-site cut of it kept among the fixtures
+    let shpDir = join(FIXTURES, 'kontejnery_cp1250');
+    if (HAVE_OGR2OGR) {
+      shpDir = join(files, 'praha');
+      mkdirSync(shpDir);
+      const r = spawnSync('ogr2ogr', ['-f', 'ESRI Shapefile', '-lco', 'ENCODING=CP1250', join(shpDir, 'kontejnery.shp'), PRAGUE_GEOJSON], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+    } else console.warn('import.e2e: ogr2ogr missing, uploading the 200-site fixture instead of the whole Prague file');
+    await zipFiles(join(files, 'kontejnery.zip'), PARTS.map((n) => ({ name: n, path: join(shpDir, n) })));
     browser = await launchBrowser();
   }, 300_000);
 
@@ -170,7 +184,7 @@ describe.runIf(browserAvailable())('import from the portal in Chromium', () => {
     const runId = await runAndWatch(page);
     const run = await (await fetch(`${base}/api/etl/runs/${runId}`)).json();
     expect(run.status).toBe('succeeded');
-    expect(run.counts.inserted).toBeGreaterThan(150);
+    expect(run.counts.inserted).toBe(HAVE_OGR2OGR ? 5534 : 200);
     // the published features on the same map, from the layer's tiles
     await expect
       .poll(

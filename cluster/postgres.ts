@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -74,12 +74,31 @@ async function ready(url: string, child: ChildProcess, what: string, log: string
   throw new Error(`${what} did not start (see ${log})`);
 }
 
-async function end(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+/** The postmaster's own pid (first line of postmaster.pid): as root the child we spawned is runuser, not postgres. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fast shutdown (SIGINT to the postmaster); immediate shutdown (SIGQUIT) if that takes longer than 30 s. */
+async function end(child: ChildProcess | undefined, dataDir: string): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
-  // runuser passes the signal on to postgres; SIGINT = "fast shutdown"
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const signal = (s: NodeJS.Signals) => {
+    const pid = postmasterPid(dataDir);
+    try {
+      if (pid) process.kill(pid, s);
+      else child.kill(s);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGINT');
+  const t = setTimeout(() => signal('SIGQUIT'), 30_000);
   await exited;
   clearTimeout(t);
 }
@@ -140,8 +159,8 @@ export async function startPgPair(opts: PgPairOptions = {}): Promise<PgPair> {
   let primary: ChildProcess | undefined = startServer(primaryDir, primaryPort, log);
   let replica: ChildProcess | undefined;
   const stopAll = async () => {
-    await end(replica, 'SIGINT');
-    await end(primary, 'SIGINT');
+    await end(replica, replicaDir);
+    await end(primary, primaryDir);
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -168,7 +187,7 @@ export async function startPgPair(opts: PgPairOptions = {}): Promise<PgPair> {
     replicaPort,
     dir,
     async stopPrimary() {
-      await end(primary, 'SIGINT');
+      await end(primary, primaryDir);
     },
     async startPrimary() {
       primary = startServer(primaryDir, primaryPort, log);

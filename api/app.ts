@@ -38,6 +38,8 @@ import { KEY_HEADER, KeyDirectory } from './developers/keys.ts';
 import { trackResponse, UsageRecorder } from './developers/usage.ts';
 import { apiKeyCheck, developerRoutes } from './developers/routes.ts';
 import { createMailer, type Mailer } from './developers/mailer.ts';
+import { readYourWrites } from './middleware/read-your-writes.ts';
+import { lsnOfCookie, readContext } from '../sql/read-routing.ts';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
@@ -83,6 +85,12 @@ class GeoportalApp extends Koa {
 
   override callback(): ReturnType<Koa['callback']> {
     const koa = super.callback();
+    const handle = this.handler(koa);
+    // reads of a client that has just written wait for its write on the replicas (sql/read-routing.ts)
+    return (req, res) => readContext.run({ minLsn: lsnOfCookie(req.headers.cookie) }, () => handle(req, res));
+  }
+
+  private handler(koa: ReturnType<Koa['callback']>): ReturnType<Koa['callback']> {
     return (req, res) => {
       // first of all: forwarding headers of untrusted peers are dropped before anyone reads them
       if (req instanceof IncomingMessage) resolveClient(req, this.trustedProxies);
@@ -138,13 +146,16 @@ export function createApp(opts: AppOptions): Koa {
     await next();
   });
   const logger = opts.logger ?? createLogger();
-  app.fastPath = tileFastPath({ produce: tileProducer(opts.database, tileCache), limiter, logger, trustedProxies: app.trustedProxies });
+  // with read replicas (DATABASE_READ_URL) the read routes query them; writes, sessions and LISTEN stay on the primary
+  const reader = opts.database.read ?? opts.database;
+  app.fastPath = tileFastPath({ produce: tileProducer(reader, tileCache), limiter, logger, trustedProxies: app.trustedProxies });
   app.use(requestLogger(logger));
   app.use(securityHeadersMiddleware);
   app.use(publicCors());
   // MVT is compressed once when cached (api/tiles/routes.ts); JSON and GeoJSON here
   app.use(compress({ threshold: 1024, br: false, filter: (type: string) => /json|javascript|text|css|xml|html/.test(type) }));
   app.use(problemMiddleware);
+  app.use(readYourWrites(opts.database, opts.auth ?? DEFAULT_AUTH));
   app.use(rateLimit(limiter));
   app.use(apiKeyCheck(keys));
   app.use(inputHygiene);
@@ -158,7 +169,7 @@ export function createApp(opts: AppOptions): Koa {
     app.use(router.allowedMethods());
   }
   // open data: DCAT-AP-CZ catalogue (api/catalog) and downloads (api/downloads)
-  const openDataApi = openData(opts);
+  const openDataApi = openData({ ...opts, database: reader });
   app.use(openDataApi.cors);
   for (const router of openDataApi.routers) {
     app.use(router.routes());
@@ -166,7 +177,7 @@ export function createApp(opts: AppOptions): Koa {
   }
   const health = opts.health ?? new HealthParts();
   if (opts.database.kind === 'postgres') health.register('exportWorkers', exportWorkersHealth);
-  const documented = [featureApi(opts.database, { exactCountMax: opts.itemsExactCountMax }), tileApi(opts.database, tileCache), searchApi(opts.database), publicInformationApi(opts.database), municipalityApi(opts.database)];
+  const documented = [featureApi(reader, { exactCountMax: opts.itemsExactCountMax }), tileApi(reader, tileCache), searchApi(reader), publicInformationApi(reader), municipalityApi(reader)];
   const openapi = openapiApi(() => documented);
   for (const router of [...documented.map((d) => d.router), openapi.router, healthRoutes(opts.database, health), landuseRoutes(opts.database.db), etlRoutes(opts.database.db)]) {
     app.use(router.routes());

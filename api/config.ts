@@ -7,6 +7,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** streaming replicas for the read routes (DATABASE_READ_URL, comma-separated); only with DATABASE_URL */
+  databaseReadUrls: string[];
   /** PostgreSQL connections of the request pool (DATABASE_POOL_MAX); the process holds at most this + 2 (LISTEN) */
   databasePoolMax: number;
   /** a new PostgreSQL connection not established within this fails, so a request answers 503 instead of hanging (DATABASE_CONNECT_TIMEOUT_MS) */
@@ -52,6 +54,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseReadUrls: (env.DATABASE_READ_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean),
     databasePoolMax: Math.max(1, nonNegative(env, 'DATABASE_POOL_MAX', 10)),
     databaseConnectTimeoutMs: Math.max(100, nonNegative(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000)),
     dataDir: resolve(env.DATA_DIR ?? 'data'),

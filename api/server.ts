@@ -44,8 +44,10 @@ export async function startServer(config: Config, log: (m: string) => void = con
       throw new Error(`another geoportal server (pid ${other.pid}, port ${other.port}) already uses ${config.dataDir}; stop it or set DATA_DIR`);
   }
   const t0 = Date.now();
+  if (config.databaseReadUrls.length && !config.databaseUrl) log('DATABASE_READ_URL is ignored: the embedded database has no replicas (set DATABASE_URL to the primary)');
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
+    readUrls: config.databaseReadUrls,
     dataDir: pgliteDir(config),
     postgisBundle: config.pglitePostgisBundle,
     poolSize: config.databasePoolMax,
@@ -58,6 +60,7 @@ export async function startServer(config: Config, log: (m: string) => void = con
   // runs of a process that died (kill -9, power loss) were rolled back: say so now, not at the next import
   const interrupted = await markInterruptedRuns(database.db);
   if (interrupted) log(`etl: ${interrupted} interrupted run(s) recorded as failed (their process ended mid-run; nothing was published)`);
+  if (database.read) log(`read replicas: ${database.read.location}`);
   log(`database: ${database.kind} at ${database.location} (tiles encoded by ${database.canEncodeMvt ? 'PostGIS ST_AsMVT' : 'geojson-vt/vt-pbf'}), ready in ${Date.now() - t0} ms`);
   if (config.seed) await seedIfEmpty(database.db, log);
   const portal = await loadPortal();

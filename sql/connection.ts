@@ -6,6 +6,7 @@ import { from as copyFromStdin } from 'pg-copy-streams';
 import { isCopyFrom, type CopyData } from './copy.ts';
 import { pglitePool } from './pglite-pool.ts';
 import { ChannelListener, type Backoff, type ListenerStatus, type ListenOptions } from './listener.ts';
+import { ReadPool } from './read-routing.ts';
 
 export type { ListenerStatus, ListenOptions } from './listener.ts';
 
@@ -24,6 +25,14 @@ export interface Database {
   listen(channel: string, onPayload: (payload: string) => void, opts?: ListenOptions): Promise<() => Promise<void>>;
   /** every LISTEN of this process and whether it is in place (health) */
   listeners(): ListenerStatus[];
+  /**
+   * PostgreSQL with read replicas (DATABASE_READ_URL): the handle the read routes use (items, tiles, downloads,
+   * catalogue, search). Its queries go to a replica, or to the primary for a reader whose own write a replica has
+   * not replayed yet (sql/read-routing.ts). `listen` and writes stay on this (the primary's) handle.
+   */
+  read?: Database;
+  /** the read handle only: waits until every reachable replica has replayed the primary's WAL as of now */
+  replicasCaughtUp?(timeoutMs: number): Promise<boolean>;
   /** embedded only: the data directory as a tar, for `loadDataDir` (tests copy one seeded database this way) */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
@@ -39,6 +48,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** PostgreSQL: a connection not established within this fails (default 3000 ms), so requests answer 503 instead of hanging */
   connectTimeoutMs?: number;
+  /** PostgreSQL: streaming replicas that answer the read routes (DATABASE_READ_URL); ignored by the embedded database */
+  readUrls?: string[];
   /** PostgreSQL: reconnect delays of the LISTEN connections */
   listenBackoff?: Backoff;
   /** embedded: start a new database from this data-directory dump (PGlite's dumpDataDir) instead of initdb; tests load a seeded one */
@@ -109,9 +120,9 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
       oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format),
   };
   const connectTimeout = opts.connectTimeoutMs ?? 3000;
-  const pool = new pg.Pool({
+  const poolOf = (connectionString: string) => new pg.Pool({
     Client,
-    connectionString: url,
+    connectionString,
     max: opts.poolSize ?? 10,
     types,
     options: opts.searchPath ? `-c search_path=${opts.searchPath},public` : undefined,
@@ -124,6 +135,7 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     // a new connection's first PostGIS query loads the extension (tens of ms): keep idle ones longer than pg's 10 s
     idleTimeoutMillis: 60_000,
   });
+  const pool = poolOf(url);
   // an idle client losing its server must not crash the process; the next query reports it
   pool.on('error', () => {});
   const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
@@ -143,7 +155,7 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
       await listener.stop();
     };
   };
-  return {
+  const primary: Database = {
     db,
     kind: 'postgres',
     canEncodeMvt: false,
@@ -151,8 +163,42 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     connection: { url, searchPath: opts.searchPath },
     listen,
     listeners: () => [...active].map((l) => l.status()),
-    close: () => db.destroy(),
+    close: async () => {
+      await primary.read?.close();
+      await db.destroy();
+    },
   };
+  const readUrls = opts.readUrls?.filter((u) => u.trim()) ?? [];
+  if (readUrls.length) {
+    const readPool = new ReadPool(
+      pool,
+      readUrls.map((u) => {
+        const p = poolOf(u);
+        p.on('error', () => {});
+        return { url: u, pool: p };
+      }),
+    );
+    // Kysely ends its pool on destroy: the read handle ends the replicas' pools only, the primary's stays with `db`
+    const readDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: { connect: () => readPool.connect(), end: () => readPool.end() } as unknown as pg.Pool }) });
+    primary.read = {
+      db: readDb,
+      kind: 'postgres',
+      get canEncodeMvt() {
+        return primary.canEncodeMvt;
+      },
+      set canEncodeMvt(v: boolean) {
+        primary.canEncodeMvt = v;
+      },
+      location: readUrls.map(redact).join(','),
+      // export workers COPY from the first replica
+      connection: { url: readUrls[0]!, searchPath: opts.searchPath },
+      listen,
+      listeners: primary.listeners,
+      replicasCaughtUp: (ms) => readPool.caughtUp(ms),
+      close: () => readDb.destroy(),
+    };
+  }
+  return primary;
 }
 
 async function openPglite(opts: OpenOptions): Promise<Database> {

@@ -13,6 +13,9 @@ const MIGRATIONS_DIR = fromRoot('sql', 'migrations');
  * line with schemas/. Same SQL on PostgreSQL and PGlite.
  */
 export async function migrate(db: Kysely<any>): Promise<{ applied: string[] }> {
+  // a hot standby is read-only and gets its schema from the primary's WAL: never migrate (or seed) through one
+  const { rows } = await sql<{ standby: boolean }>`SELECT pg_is_in_recovery() AS standby`.execute(db);
+  if (rows[0]?.standby) throw new ReplicaMigrationError();
   await sql`CREATE TABLE IF NOT EXISTS schema_migrations (
     version text PRIMARY KEY,
     applied_at timestamptz NOT NULL DEFAULT now()
@@ -41,4 +44,10 @@ export async function migrate(db: Kysely<any>): Promise<{ applied: string[] }> {
     }
   });
   return { applied };
+}
+
+export class ReplicaMigrationError extends Error {
+  constructor() {
+    super('DATABASE_URL names a read replica (a server in recovery); migrations and seeding need the primary. Put replicas in DATABASE_READ_URL.');
+  }
 }

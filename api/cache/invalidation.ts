@@ -3,6 +3,9 @@ import { listenChanges, type LayerChange } from '../../sql/changes.ts';
 import { layers } from '../../schemas/index.ts';
 import type { TileCache } from './tile-cache.ts';
 
+/** A replica that has not replayed a change within this no longer holds its tiles back (it is broken, not slow). */
+const REPLICA_WAIT_MS = 5000;
+
 /**
  * Subscribes the tile cache to committed changes (PostgreSQL NOTIFY reaches
  * every instance; PGlite delivers its own in-process). Resolves to the stop function.
@@ -19,6 +22,8 @@ export async function startTileInvalidation(
     (change) => {
       // sequential, so a burst of changes never races on the shared level
       pending = pending
+        // tiles are read from the replicas: drop them once the replicas show the change, or a re-read would cache the old state
+        .then(() => database.read?.replicasCaughtUp?.(REPLICA_WAIT_MS))
         .then(() => cache.invalidate(change))
         .then((n) => onInvalidated?.(change, n))
         .catch((e: Error) => onError?.(e));

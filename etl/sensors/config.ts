@@ -15,6 +15,14 @@ export interface SensorConfig {
   clientId: string;
   /** MQTT 5 shared-subscription group (MQTT_SHARE_GROUP, default `geoportal`; empty = plain subscriptions); external broker only */
   shareGroup: string;
+  /**
+   * several instances on an external broker (MQTT_INGEST): `lease` — one instance at a time holds a lease in the
+   * database and consumes with the fixed client id `leaseClientId` and a persistent session (decision 0038);
+   * `shared` — every instance consumes its share of an MQTT 5 shared subscription (`shareGroup`)
+   */
+  ingestMode: 'lease' | 'shared';
+  /** the one client id of the lease holder (MQTT_LEASE_CLIENT_ID, default `geoportal-sensor-ingest`) */
+  leaseClientId: string;
   /** topic filters (MQTT_TOPICS, comma-separated; default: ChirpStack v4 and TTS v3 uplinks) */
   topics?: string[];
   retentionDays: number;
@@ -48,6 +56,8 @@ export function loadSensorConfig(env: NodeJS.ProcessEnv = process.env): SensorCo
     embeddedPortExplicit: env.MQTT_EMBEDDED_PORT !== undefined && env.MQTT_EMBEDDED_PORT !== '',
     clientId: env.MQTT_CLIENT_ID || defaultClientId(env),
     shareGroup: env.MQTT_SHARE_GROUP ?? 'geoportal',
+    ingestMode: ingestMode(env.MQTT_INGEST, env.MQTT_SHARE_GROUP),
+    leaseClientId: env.MQTT_LEASE_CLIENT_ID || 'geoportal-sensor-ingest',
     topics: env.MQTT_TOPICS ? env.MQTT_TOPICS.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
     retentionDays,
     epoch,
@@ -66,4 +76,12 @@ export function defaultClientId(env: NodeJS.ProcessEnv = process.env): string {
   // the server's port (api/config.ts: PORT, default 3000); a random port (0) gives no stable id, the process id then
   const port = env.PORT === '0' ? `pid${process.pid}` : env.PORT || '3000';
   return `geoportal-ingest-${hostname().replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 40)}-${port}`;
+}
+
+/** `lease` unless MQTT_INGEST=shared, or MQTT_SHARE_GROUP is set and MQTT_INGEST is not (a configured share group keeps its mode). */
+function ingestMode(v: string | undefined, shareGroup: string | undefined): 'lease' | 'shared' {
+  if ((v === undefined || v === '') && shareGroup) return 'shared';
+  if (v === undefined || v === '' || v === 'lease') return 'lease';
+  if (v === 'shared') return 'shared';
+  throw new Error(`MQTT_INGEST must be lease or shared, got "${v}"`);
 }

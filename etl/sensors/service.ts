@@ -5,6 +5,7 @@ import type { SensorConfig } from './config.ts';
 import { pullFeed } from './feeds.ts';
 import { IngestQueue } from './ingest.ts';
 import { IngestMembership } from './members.ts';
+import { IngestLease } from './lease.ts';
 import { drainSession, startEmbeddedBroker, startSubscriber, type Subscriber } from './mqtt.ts';
 import { SensorRegistry } from './registry.ts';
 import { applyRetention, evaluateSensors } from './store.ts';
@@ -14,7 +15,10 @@ export interface SensorService {
   registry: SensorRegistry;
   /** the broker the subscriber uses (embedded or MQTT_URL) */
   mqttUrl: string;
-  subscriber: Subscriber;
+  /** the MQTT subscriber; in lease mode only while this instance holds the lease */
+  subscriber?: Subscriber;
+  /** lease mode (MQTT_INGEST=lease): the lease this instance holds or waits for */
+  lease?: IngestLease;
   /** this instance's MQTT client id */
   clientId: string;
   /** shared-subscription group, when several instances share the stream */
@@ -43,10 +47,31 @@ export async function startSensorService(database: Database, config: SensorConfi
     else log(`sensors: embedded MQTT broker on ${mqttUrl}`);
     stops.push(broker.stop);
   }
+  let sub: Subscriber | undefined;
+  let lease: IngestLease | undefined;
+  // lease mode (decision 0038): one consumer at a time with one client id and a persistent session, so the broker
+  // queues for it while nobody is connected, also across its own restart; another instance takes over within ttl + renew
+  const leased = !!config.mqttUrl && config.ingestMode === 'lease';
   // shared subscriptions need an MQTT 5 broker; the embedded one serves this process alone
-  const shareGroup = config.mqttUrl && config.shareGroup ? config.shareGroup : undefined;
-  const sub = await startSubscriber(registry, queue, { url: mqttUrl, clientId: config.clientId, shareGroup, topics: config.topics, log });
-  stops.unshift(sub.stop);
+  const shareGroup = config.mqttUrl && !leased && config.shareGroup ? config.shareGroup : undefined;
+  if (leased) {
+    const url = mqttUrl;
+    const l = new IngestLease(database.db, 'mqtt', config.clientId, { log });
+    const stopSub = async () => {
+      const s = sub;
+      sub = undefined;
+      // commits what it received and acknowledges it; with the database gone the broker redelivers it to the next holder
+      await s?.stop().catch(() => s.client.endAsync(true));
+    };
+    await l.start(async () => {
+      sub = await startSubscriber(registry, queue, { url, clientId: config.leaseClientId, topics: config.topics, log });
+    }, stopSub);
+    stops.unshift(() => l.stop(stopSub));
+    lease = l;
+  } else {
+    sub = await startSubscriber(registry, queue, { url: mqttUrl, clientId: config.clientId, shareGroup, topics: config.topics, log });
+    stops.unshift(sub.stop);
+  }
   let membership: IngestMembership | undefined;
   if (shareGroup) {
     const url = mqttUrl;
@@ -84,8 +109,11 @@ export async function startSensorService(database: Database, config: SensorConfi
     queue,
     registry,
     mqttUrl,
-    subscriber: sub,
-    clientId: config.clientId,
+    get subscriber() {
+      return sub;
+    },
+    lease,
+    clientId: leased ? config.leaseClientId : config.clientId,
     shareGroup,
     membership,
     async stop() {

@@ -6,7 +6,7 @@ import type { SensorService } from './service.ts';
 export interface SensorIngestStatus {
   /** `degraded` when the ingest is stuck or not connected to its broker */
   status: 'ok' | 'degraded';
-  mqtt: { connected: boolean; clientId: string; sharedGroup: string | null; heartbeat: string | null };
+  mqtt: { connected: boolean; clientId: string; sharedGroup: string | null; heartbeat: string | null; lease: 'held' | 'standby' | null };
   /** commit time of the last stored batch */
   lastStoredAt: string | null;
   /** receipt → commit of the oldest message of the last stored batch */
@@ -38,10 +38,11 @@ export async function sensorIngestStatus(db: Kysely<any>, service: SensorService
   }
   const oldest = queue.oldestPendingAt;
   const stuck = queueStuck(queue, now);
-  const connected = service.subscriber.client.connected;
+  // lease mode: a standby instance has no connection by design
+  const connected = service.subscriber ? service.subscriber.client.connected : !!service.lease && !service.lease.held;
   return {
     status: stuck || !connected ? 'degraded' : 'ok',
-    mqtt: { connected, clientId: service.clientId, sharedGroup: service.shareGroup ?? null, heartbeat: service.membership?.lastHeartbeat?.toISOString() ?? null },
+    mqtt: { connected, clientId: service.clientId, sharedGroup: service.shareGroup ?? null, heartbeat: service.membership?.lastHeartbeat?.toISOString() ?? null, lease: service.lease ? (service.lease.held ? 'held' : 'standby') : null },
     lastStoredAt: queue.lastCommit?.at.toISOString() ?? null,
     lastLagMs: queue.lastCommit?.lagMs ?? null,
     pending: queue.pending,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import mqtt from 'mqtt';
@@ -9,12 +10,14 @@ import { SensorRegistry } from '../registry.ts';
 import { IngestQueue } from '../ingest.ts';
 import { startEmbeddedBroker, startSubscriber } from '../mqtt.ts';
 import { chirpstackUplink, itstFrame, seedSensorRegistry } from './helpers.ts';
-import { cannotControlBroker, ensureMosquitto, MOSQUITTO_URL, restartMosquitto } from './mosquitto.ts';
+import { mosquittoMissing, startPrivateBroker } from '../../../faults/mosquitto.ts';
 
 const rules = loadAlertRules();
 const N = 300;
 
-const why = await cannotControlBroker();
+// a broker of the test's own (faults/mosquitto.ts): restarting the machine's shared one would cut every other client on it
+const why = mosquittoMissing();
+const BROKER_PORT = { pglite: 3170, postgres: 3171 } as const;
 if (why) {
   if (process.env.CI === 'true') throw new Error(`Mosquitto test cannot run under CI: ${why}`);
   console.warn(`[Mosquitto restart test skipped] ${why}`);
@@ -44,6 +47,8 @@ describe.each(testBackends())('MQTT ingest on %s', (backend) => {
     const registry = new SensorRegistry(database.db);
     const queue = new IngestQueue(database.db, rules);
     const tag = randomBytes(4).toString('hex');
+    const broker = await startPrivateBroker(BROKER_PORT[backend]);
+    const MOSQUITTO_URL = broker.url;
     const sub = await startSubscriber(registry, queue, { url: MOSQUITTO_URL, clientId: `geoportal-test-sub-${tag}` });
     const pub = await mqtt.connectAsync(MOSQUITTO_URL, { clientId: `geoportal-test-pub-${tag}`, clean: false, reconnectPeriod: 200 });
     pub.on('error', () => {});
@@ -59,7 +64,9 @@ describe.each(testBackends())('MQTT ingest on %s', (backend) => {
       // a poisoned message (a NUL byte cannot be stored in a text column): quarantined, the stream goes on
       const poison = Buffer.concat([Buffer.from('{"deviceInfo": '), Buffer.from([0]), Buffer.from(tag)]);
       await pub.publishAsync(topic, poison, { qos: 1 });
-      await restartMosquitto();
+      // SIGTERM (Mosquitto saves its persistence file), then the same broker again on the same port
+      await broker.stop();
+      await broker.start();
       // published while both clients reconnect: mqtt.js keeps unacknowledged QoS 1 messages and resends them
       const rest: Promise<unknown>[] = [];
       for (let i = N / 2; i < N; i++) rest.push(publish(i));
@@ -80,9 +87,8 @@ describe.each(testBackends())('MQTT ingest on %s', (backend) => {
     } finally {
       await pub.endAsync();
       await sub.stop();
-      await ensureMosquitto();
-      // drop the two persistent sessions from the broker
-      for (const id of [`geoportal-test-sub-${tag}`, `geoportal-test-pub-${tag}`]) await (await mqtt.connectAsync(MOSQUITTO_URL, { clientId: id, clean: true })).endAsync();
+      await broker.stop();
+      rmSync(broker.dir, { recursive: true, force: true });
     }
   }, 90_000);
 

@@ -252,6 +252,42 @@ describe.runIf(browserAvailable())('editor field work: GPS accuracy, camera phot
     }
   }, 240_000);
 
+  it('360 px: a new site placed by GPS while offline waits, then is created with its accuracy when back online', async () => {
+    const at: [number, number] = [inside[0] - 0.001, inside[1] - 0.0015];
+    const { ctx, page } = await newPage(360, { geolocation: { longitude: at[0], latitude: at[1], accuracy: 12 }, permissions: ['geolocation'] });
+    try {
+      await page.locator('#layer').selectOption(LAYER.id);
+      await page.locator('.map[data-ready="true"]').waitFor({ timeout: 60_000 });
+      await offlineReady(page);
+      await goOffline(ctx);
+      await page.getByRole('button', { name: 'Nový prvek' }).click();
+      await page.getByRole('button', { name: 'Umístit na mou polohu (GPS)' }).click();
+      await expect.poll(() => message(page).textContent(), { timeout: 20_000 }).toBe('Poloha GPS (přesnost ± 12 m).');
+      for (const [name, value] of Object.entries(sampleProperties(LAYER, 1))) {
+        const el = page.locator(`#f-${name}`);
+        if ((await el.evaluate((e) => e.tagName)) === 'SELECT') await el.selectOption(String(value));
+        else await el.fill(String(value));
+      }
+      await page.locator('#f-nazev').fill('Nové stanoviště bez signálu');
+      await page.getByRole('button', { name: 'Uložit' }).click();
+      await expect.poll(() => message(page).textContent(), { timeout: 10_000 }).toBe('Uloženo v zařízení – čeká na odeslání.');
+      await page.getByRole('heading', { name: 'Nový prvek (čeká na odeslání)' }).waitFor();
+      expect(await page.getByTestId('outbox').getByRole('heading').textContent()).toBe('Čeká na odeslání: 1');
+
+      await goOnline(ctx);
+      await expect.poll(() => message(page).textContent(), { timeout: 30_000 }).toBe('Čekající změny odeslány (1).');
+      const heading = page.getByRole('heading', { name: /Vybraný prvek č\. \d+/ });
+      await heading.waitFor({ timeout: 30_000 });
+      const fid = Number((await heading.textContent())!.match(/\d+/)![0]);
+      const f = await item(fid);
+      expect(f.properties.nazev).toBe('Nové stanoviště bez signálu');
+      expect(f.position).toEqual({ source: 'gps', accuracy_m: 12 });
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 240_000);
+
   for (const width of [1366, 360]) {
     it(`${width} px: someone else changed the feature while I was offline: the conflict is shown, "Ponechat moje" saves mine on their version`, async () => {
       const fid = await createSite(`Sporné stanoviště ${width}`);

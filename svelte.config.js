@@ -22,6 +22,9 @@ export default {
       serviceWorker: 'portal/src/service-worker',
     },
     alias: { $schemas: 'schemas' },
+    // portal/src/service-worker.ts lets the pasport editor open offline (issue 18.4); only the editor
+    // registers it, so the map's visitors download nothing for it
+    serviceWorker: { register: false },
     // Content-Security-Policy of every page (issue 14): scripts and styles only from our origin or
     // with SvelteKit's per-response nonce (its bootstrap script); nothing else inline. maplibre's
     // worker is a file of ours; blob: is allowed for workers and images explicitly because

@@ -1,6 +1,7 @@
 import type { AttributeType, LayerSchema } from './types.ts';
 import { layers, tableName } from './index.ts';
 import { ADDRESS_LAYER_ID, derivedAttributes, hasNearestAddress, NEAREST_ADDRESS_CODE, NEAREST_ADDRESS_TEXT, nearestAddressSelectInto } from './derived.ts';
+import { POSITION_COLUMNS } from './position.ts';
 
 /** Storage CRS of every layer table: WGS 84 longitude/latitude (OGC CRS84 axis order). */
 export const STORAGE_SRID = 4326;
@@ -37,12 +38,15 @@ export function layerDdl(layer: LayerSchema): string[] {
       municipality_code integer,
       ${cols.map((c) => c + ',').join('\n      ')}
       geom geometry(${layer.geometryType}, ${STORAGE_SRID}) NOT NULL,
+      ${POSITION_COLUMNS.map((c) => `${c.name} ${c.ddl},`).join('\n      ')}
       content_hash text NOT NULL,
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),
       ${VERSIONING_COLUMNS_DDL}
     )`,
     ...[...layer.attributes, ...derivedAttributes(layer)].map((a) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${a.name} ${sqlType(a.type)}`),
+    // how the location was captured (issue 18.4): the same two columns on every layer table
+    ...POSITION_COLUMNS.map((c) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${c.name} ${c.ddl}`),
     spatialIndexDdl(layer),
     `CREATE INDEX IF NOT EXISTS ${t}_municipality_idx ON ${t} (municipality_code)`,
     ...searchIndexDdl(layer),
@@ -192,7 +196,7 @@ export function historyDdl(layer: LayerSchema): string[] {
   const t = tableName(layer);
   if (!/^[a-z0-9-]+$/.test(layer.id)) throw new Error(`invalid layer id in schema: ${layer.id}`);
   const id = `'${layer.id}'`;
-  const compared = ['fid', 'source_id', 'municipality_code', ...layer.attributes.map((a) => a.name), 'geom', 'content_hash', 'created_at'];
+  const compared = ['fid', 'source_id', 'municipality_code', ...layer.attributes.map((a) => a.name), 'geom', ...POSITION_COLUMNS.map((c) => c.name), 'content_hash', 'created_at'];
   compared.forEach(assertIdentifier);
   const row = (alias: string) => `ROW(${compared.map((c) => `${alias}.${c}`).join(', ')})`;
   return [

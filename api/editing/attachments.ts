@@ -7,7 +7,7 @@ import type { Context } from 'koa';
 import { sql, type Kysely } from 'kysely';
 import { HttpProblem, NotFound } from '../problem.ts';
 import { apiBase } from '../links.ts';
-import { requirePrincipal } from '../auth/middleware.ts';
+import { principal, requirePrincipal } from '../auth/middleware.ts';
 import { getLayer } from '../../schemas/index.ts';
 import { assertCanEditLayer, currentRow } from './features.ts';
 import { Forbidden } from '../auth/middleware.ts';
@@ -34,6 +34,15 @@ interface AttachmentRow {
   storage_name: string;
   uploaded_by: number | null;
   uploaded_at: Date;
+  client_key: string | null;
+  /** e-mail of the uploader (joined for the list) */
+  uploader_email?: string | null;
+}
+
+/** The key a client sends again with a repeated upload (`Idempotency-Key`): a UUID, or none. */
+function clientKey(ctx: Context): string | null {
+  const k = ctx.get('idempotency-key').trim();
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(k) ? k.toLowerCase() : null;
 }
 
 function cleanName(raw: string | undefined): string {
@@ -55,6 +64,18 @@ export function attachmentRoutes(db: Kysely<any>, dataDir: string): Router {
     if (!row) throw new NotFound(`feature ${fid} does not exist in ${layer.id}`);
     if (p.role === 'municipality_editor' && (row.municipality_code !== p.municipalityCode || row.in_user_municipality !== true))
       throw new Forbidden(`the feature does not belong to your municipality (${p.municipalityCode})`);
+    // a repeated send (the answer to the first was lost) gets the attachment the first one stored
+    const key = clientKey(ctx);
+    if (key) {
+      const again = (await sql<AttachmentRow>`SELECT a.*, u.email AS uploader_email FROM feature_attachment a LEFT JOIN app_user u ON u.id = a.uploaded_by
+        WHERE a.uploaded_by = ${p.userId} AND a.client_key = ${key} AND a.layer_id = ${layer.id} AND a.fid = ${fid}`.execute(db)).rows[0];
+      if (again) {
+        ctx.req.resume();
+        ctx.status = 200;
+        ctx.body = describe(ctx, again);
+        return;
+      }
+    }
     const type = ctx.request.type;
     const sniff = TYPES[type];
     if (!sniff) throw new HttpProblem(415, 'Unsupported Media Type', `attach ${Object.keys(TYPES).join(', ')}`);
@@ -75,18 +96,21 @@ export function attachmentRoutes(db: Kysely<any>, dataDir: string): Router {
     await writeFile(tmp, bytes, { mode: 0o640 });
     await rename(tmp, join(dir, storage));
     const sha = createHash('sha256').update(bytes).digest('hex');
-    const r = await sql<AttachmentRow>`INSERT INTO feature_attachment (layer_id, fid, file_name, content_type, size_bytes, sha256, storage_name, uploaded_by)
-      VALUES (${layer.id}, ${fid}, ${cleanName(ctx.query.name as string | undefined)}, ${type}, ${size}, ${sha}, ${storage}, ${p.userId}) RETURNING *`.execute(db);
+    const r = await sql<AttachmentRow>`INSERT INTO feature_attachment (layer_id, fid, file_name, content_type, size_bytes, sha256, storage_name, uploaded_by, client_key)
+      VALUES (${layer.id}, ${fid}, ${cleanName(ctx.query.name as string | undefined)}, ${type}, ${size}, ${sha}, ${storage}, ${p.userId}, ${key}) RETURNING *`.execute(db);
     ctx.status = 201;
-    ctx.body = describe(ctx, r.rows[0]!);
+    ctx.body = describe(ctx, { ...r.rows[0]!, uploader_email: p.email });
   });
 
   router.get('/api/collections/:id/items/:fid/attachments', async (ctx) => {
     const layer = layerOr404(ctx.params.id!);
     if (layer.public === false) requirePrincipal(ctx);
     const fid = fidParam(ctx.params.fid);
-    const r = await sql<AttachmentRow>`SELECT * FROM feature_attachment WHERE layer_id = ${layer.id} AND fid = ${fid} ORDER BY id`.execute(db);
-    ctx.body = { attachments: r.rows.map((a) => describe(ctx, a)) };
+    const r = await sql<AttachmentRow>`SELECT a.*, u.email AS uploader_email FROM feature_attachment a LEFT JOIN app_user u ON u.id = a.uploaded_by
+      WHERE a.layer_id = ${layer.id} AND a.fid = ${fid} ORDER BY a.id`.execute(db);
+    // who added a file is shown to staff only
+    const staff = principal(ctx) !== undefined;
+    ctx.body = { attachments: r.rows.map((a) => describe(ctx, a, staff)) };
   });
 
   router.get('/api/attachments/:aid', async (ctx) => {
@@ -106,13 +130,15 @@ export function attachmentRoutes(db: Kysely<any>, dataDir: string): Router {
   return router;
 }
 
-function describe(ctx: Context, a: AttachmentRow) {
+function describe(ctx: Context, a: AttachmentRow, staff = true) {
   return {
-    id: a.id,
+    id: Number(a.id),
     fileName: a.file_name,
     contentType: a.content_type,
     size: a.size_bytes,
+    sha256: a.sha256,
     uploadedAt: new Date(a.uploaded_at).toISOString(),
+    ...(staff ? { uploadedBy: a.uploader_email ?? null } : {}),
     href: `${apiBase(ctx)}/attachments/${a.id}`,
   };
 }

@@ -10,6 +10,8 @@ import { actorOf, canEditLayer, isLegalDocument, type Principal } from '../auth/
 import { Conflict, InvalidContent, PreconditionFailed } from './errors.ts';
 import { matches } from './etag.ts';
 import { checkGeometry, geometryExpr, municipalityTable, sameGeometry, unionBbox, type GeometryCheck } from './geometry.ts';
+import { parsePosition, type Position } from '../../schemas/position.ts';
+import { POSITION_MEMBER, positionJson, positionSets } from './position.ts';
 
 export type Bbox = [number, number, number, number];
 
@@ -18,6 +20,8 @@ export interface FeatureInput {
   values: Record<string, AttributeValue>;
   municipalityCode: number | null;
   geometry: unknown;
+  /** how the location was captured (the `position` member); undefined when the document does not say */
+  position?: Position | null;
 }
 
 /** The locked current row of a feature. */
@@ -39,12 +43,13 @@ export interface WriteResult {
   feature: string;
 }
 
-/** GeoJSON Feature text of a stored row, built by PostGIS from the schema's attributes. */
+/** GeoJSON Feature text of a stored row, built by PostGIS from the schema's attributes, with how its location was captured. */
 export function featureJson(layer: LayerSchema): RawBuilder<string> {
   const props = readableAttributes(layer).flatMap((a) => [sql.lit(a.name), sql.ref(`t.${a.name}`)]);
   if (layer.perMunicipality) props.push(sql.lit(MUNICIPALITY_PROPERTY), sql.ref('t.municipality_code'));
   return sql<string>`json_build_object('type', 'Feature', 'id', t.fid,
-    'geometry', ST_AsGeoJSON(t.geom, 7)::json, 'properties', json_build_object(${sql.join(props)}))::text`;
+    'geometry', ST_AsGeoJSON(t.geom, 7)::json, 'properties', json_build_object(${sql.join(props)}),
+    ${sql.lit(POSITION_MEMBER)}, ${positionJson('t')})::text`;
 }
 
 /** Splits a request document into validated attributes, municipality and geometry; every problem listed. */
@@ -67,7 +72,13 @@ export function parseFeature(layer: LayerSchema, doc: unknown): { input: Feature
   }
   const v = validateProperties(layer, props, { rejectUnknown: true });
   errors.push(...v.errors);
-  return { input: { values: v.values, municipalityCode, geometry: d.geometry }, errors };
+  let position: Position | null | undefined;
+  if (POSITION_MEMBER in d) {
+    const p = parsePosition(d[POSITION_MEMBER]);
+    if ('error' in p) errors.push({ field: POSITION_MEMBER, reason: p.error });
+    else position = p.position;
+  }
+  return { input: { values: v.values, municipalityCode, geometry: d.geometry, position }, errors };
 }
 
 export function assertCanEditLayer(p: Principal, layer: LayerSchema): void {
@@ -136,6 +147,7 @@ function bboxOf(r: { x0: number; y0: number; x1: number; y1: number }): Bbox {
 }
 
 function contentHash(input: FeatureInput): RawBuilder<string> {
+  // what the feature is; how its location was captured is not part of it
   return sql<string>`md5(${JSON.stringify([input.values, input.municipalityCode, input.geometry])})`;
 }
 
@@ -149,15 +161,28 @@ async function readBack(trx: Transaction<any>, layer: LayerSchema, fid: number):
   return { fid, version: r.rows[0]!.version, feature: r.rows[0]!.feature };
 }
 
-export async function createFeature(db: Kysely<any>, layer: LayerSchema, p: Principal, doc: unknown): Promise<WriteResult> {
+/**
+ * Creates a feature. `key` (the client's Idempotency-Key, a UUID) names the creation: sent again after
+ * a lost answer (a phone's queued change), it returns the feature the first send created, `repeated`.
+ */
+export async function createFeature(db: Kysely<any>, layer: LayerSchema, p: Principal, doc: unknown, key?: string): Promise<WriteResult & { repeated?: boolean }> {
   assertCanEditLayer(p, layer);
-  const { input, geo } = await prepare(db, layer, p, parseFeature(layer, doc));
   const t = sql.raw(tableName(layer));
+  const sourceId = key ? `edit:${p.userId}:${key}` : `edit:${randomUUID()}`;
+  if (key) {
+    const done = await sql<{ fid: number }>`SELECT fid FROM ${t} WHERE source_id = ${sourceId}`.execute(db);
+    if (done.rows[0]) {
+      const row = await currentRow(db, layer, done.rows[0].fid, p, false);
+      if (row) return { fid: row.fid, version: row.version, feature: row.feature, repeated: true };
+    }
+  }
+  const { input, geo } = await prepare(db, layer, p, parseFeature(layer, doc));
   return asActor(db, p, async (trx) => {
     const cols = layer.attributes.map((a) => sql.ref(a.name));
     const vals = layer.attributes.map((a) => sql`${input.values[a.name] ?? null}`);
-    const r = await sql<{ fid: number }>`INSERT INTO ${t} (source_id, municipality_code, ${sql.join(cols)}, geom, content_hash)
-      VALUES (${`edit:${randomUUID()}`}, ${input.municipalityCode}::int, ${sql.join(vals)}, ${geometryExpr(layer, JSON.stringify(input.geometry))}, ${contentHash(input)})
+    const r = await sql<{ fid: number }>`INSERT INTO ${t} (source_id, municipality_code, ${sql.join(cols)}, geom, position_source, position_accuracy_m, content_hash)
+      VALUES (${sourceId}, ${input.municipalityCode}::int, ${sql.join(vals)}, ${geometryExpr(layer, JSON.stringify(input.geometry))},
+        ${input.position?.source ?? null}::text, ${input.position?.accuracy_m ?? null}::numeric, ${contentHash(input)})
       RETURNING fid`.execute(trx);
     const fid = r.rows[0]!.fid;
     await recordChange(trx, { layerId: layer.id, bbox: geo.bbox, source: actorOf(p) });
@@ -180,9 +205,10 @@ export async function replaceFeature(db: Kysely<any>, layer: LayerSchema, p: Pri
     assertInUserMunicipality(p, locked.municipality_code, locked.in_user_municipality, 'before');
     if (!matches(expected, locked.version)) throw new PreconditionFailed(`"${locked.version}"`);
     const next = geometryExpr(layer, JSON.stringify(input.geometry));
+    const kept = sameGeometry(sql.ref('geom'), next);
     // the geometry is written only when it changed: an attribute-only save keeps the stored bytes
     const r = await sql`UPDATE ${t} SET municipality_code = ${input.municipalityCode}::int, ${sql.join(attributeSets(layer, input))},
-        geom = CASE WHEN ${sameGeometry(sql.ref('geom'), next)} THEN geom ELSE ${next} END, content_hash = ${contentHash(input)}, updated_at = now()
+        geom = CASE WHEN ${kept} THEN geom ELSE ${next} END, ${sql.join(positionSets(input.position, kept))}, content_hash = ${contentHash(input)}, updated_at = now()
       WHERE fid = ${fid} AND xmin = ${locked.version}::text::xid`.execute(trx);
     if (Number(r.numAffectedRows ?? 0) !== 1) throw new PreconditionFailed();
     await recordChange(trx, { layerId: layer.id, bbox: unionBbox(bboxOf(locked), geo.bbox), source: actorOf(p) });
@@ -228,7 +254,8 @@ export async function restoreFeature(
   const props: Record<string, unknown> = {};
   for (const a of layer.attributes) props[a.name] = state[a.name] ?? null;
   if (layer.perMunicipality) props[MUNICIPALITY_PROPERTY] = state.municipality_code ?? null;
-  const doc = { type: 'Feature', geometry: state.geom, properties: props };
+  const position = typeof state.position_source === 'string' ? { source: state.position_source, accuracy_m: state.position_accuracy_m === null || state.position_accuracy_m === undefined ? null : Number(state.position_accuracy_m) } : null;
+  const doc = { type: 'Feature', geometry: state.geom, properties: props, [POSITION_MEMBER]: position };
   const exists = await currentRow(db, layer, fid, p, false);
   if (exists) {
     if (expected === undefined) throw new PreconditionFailed(`"${exists.version}"`);
@@ -244,8 +271,9 @@ export async function restoreFeature(
     const cols = layer.attributes.map((a) => sql.ref(a.name));
     const vals = layer.attributes.map((a) => sql`${input.values[a.name] ?? null}`);
     // the deletion counts as the change after the last stored version, so the restored one comes after it
-    await sql`INSERT INTO ${t} (fid, source_id, municipality_code, ${sql.join(cols)}, geom, content_hash, version)
-      VALUES (${fid}, ${sourceId}, ${input.municipalityCode}::int, ${sql.join(vals)}, ${geometryExpr(layer, JSON.stringify(input.geometry))}, ${contentHash(input)},
+    await sql`INSERT INTO ${t} (fid, source_id, municipality_code, ${sql.join(cols)}, geom, position_source, position_accuracy_m, content_hash, version)
+      VALUES (${fid}, ${sourceId}, ${input.municipalityCode}::int, ${sql.join(vals)}, ${geometryExpr(layer, JSON.stringify(input.geometry))},
+        ${input.position?.source ?? null}::text, ${input.position?.accuracy_m ?? null}::numeric, ${contentHash(input)},
         (SELECT coalesce(max(h.version), 0) + 2 FROM feature_history h WHERE h.layer_id = ${layer.id} AND h.fid = ${fid}))`.execute(trx);
     await recordChange(trx, { layerId: layer.id, bbox: geo.bbox, source: actorOf(p) });
     return readBack(trx, layer, fid);

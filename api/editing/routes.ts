@@ -10,6 +10,7 @@ import { mergePatch } from './merge-patch.ts';
 import { etagOf, parseIfMatch } from './etag.ts';
 import { createFeature, currentRow, deleteFeature, featureForPatch, replaceFeature, type WriteResult } from './features.ts';
 import { PreconditionFailed } from './errors.ts';
+import { POSITION_MEMBER } from './position.ts';
 
 const GEOJSON = 'application/geo+json';
 const FEATURE_TYPES = ['application/geo+json', 'application/json'];
@@ -60,7 +61,9 @@ export function editingRoutes(db: Kysely<any>): Router {
     const layer = layerOr404(ctx.params.id!);
     const p = requirePrincipal(ctx);
     const body = await readJsonBody(ctx, MAX_FEATURE_BYTES, FEATURE_TYPES);
-    respond(ctx, layer, await createFeature(db, layer, p, body), 201);
+    const key = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.exec(ctx.get('idempotency-key').trim())?.[0].toLowerCase();
+    const r = await createFeature(db, layer, p, body, key);
+    respond(ctx, layer, r, r.repeated ? 200 : 201);
   });
 
   router.put('/api/collections/:id/items/:fid', async (ctx) => {
@@ -82,6 +85,14 @@ export function editingRoutes(db: Kysely<any>): Router {
     // the patch applies to the version the client named; a newer one is a 412, not a silent merge
     if (expected !== '*' && !expected.includes(current.version)) throw new PreconditionFailed(etagOf(current.version));
     const merged = mergePatch(current.doc, patch);
+    // a patch that does not say how the location was captured keeps it only while the feature stays put
+    // (a merge patch's null removes a member; for the position it means "unknown" from now on)
+    if (typeof merged === 'object' && merged !== null && typeof patch === 'object' && patch !== null) {
+      const given = (patch as Record<string, unknown>)[POSITION_MEMBER];
+      // a position given replaces the stored one as a whole (how it was captured is one fact, not members to merge)
+      if (given === undefined) delete (merged as Record<string, unknown>)[POSITION_MEMBER];
+      else (merged as Record<string, unknown>)[POSITION_MEMBER] = given;
+    }
     respond(ctx, layer, await replaceFeature(db, layer, p, fid, merged, [current.version]), 200);
   });
 

@@ -3,6 +3,7 @@ import { tableName, type LayerSchema } from '../../schemas/index.ts';
 import { BadParameter } from '../problem.ts';
 import { CRS84, geomIn, type ApiCrs } from './crs.ts';
 import { featureProperties, type FeatureProperty } from './properties.ts';
+import { POSITION_MEMBER, positionJson } from '../editing/position.ts';
 
 export { MUNICIPALITY_PROPERTY } from './properties.ts';
 
@@ -179,10 +180,14 @@ export async function queryItems(db: Kysely<any>, layer: LayerSchema, q: ItemsQu
   return { featuresJson: r.features ?? new Uint8Array(0), numberReturned: returned, ...count, next, prev };
 }
 
+/** One feature; with the `position` member (how its location was captured, issue 18.4) when that is known. */
 export async function queryItem(db: Kysely<any>, layer: LayerSchema, fid: number, crs: ApiCrs = CRS84, properties?: FeatureProperty[]): Promise<string | undefined> {
-  const r = await sql<{ f: string }>`SELECT ${featureJson(layer, crs, properties ?? featureProperties(layer))} AS f
+  const r = await sql<{ f: string; position: string | null }>`SELECT ${featureJson(layer, crs, properties ?? featureProperties(layer))} AS f,
+      (${positionJson('t')})::text AS position
     FROM ${sql.raw(tableName(layer))} t WHERE t.fid = ${fid}`.execute(db);
-  return r.rows[0]?.f;
+  const row = r.rows[0];
+  if (!row) return undefined;
+  return row.position ? `${row.f.slice(0, -1)},${JSON.stringify(POSITION_MEMBER)}:${row.position}}` : row.f;
 }
 
 export function encodeCursor(c: Cursor): string {

@@ -36,7 +36,7 @@ function liveDocument(layer: LayerSchema): RawBuilder<unknown> {
     ...['fid', 'source_id', 'municipality_code', ...layer.attributes.map((a) => a.name)].flatMap(col),
     sql.lit('geom'),
     sql`ST_AsGeoJSON(t.geom, 9)::json`,
-    ...['content_hash', 'created_at', 'updated_at'].flatMap(col),
+    ...['position_source', 'position_accuracy_m', 'content_hash', 'created_at', 'updated_at'].flatMap(col),
   ];
   return sql`json_build_object(${sql.join(pairs)})`;
 }

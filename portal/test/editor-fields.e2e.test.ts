@@ -216,6 +216,32 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
     }
   }, 180_000);
 
+  it("360 px: an empty search lists the municipality's own features of the layer, not a neighbour's (issue 18.3)", async () => {
+    const layer = getLayer('stanoviste-trideneho-odpadu')!;
+    const neighbour = (await sql<{ x: number; y: number }>`SELECT ST_X(c) AS x, ST_Y(c) AS y FROM (SELECT ST_PointOnSurface(n.geom) AS c
+      FROM layer_obce c JOIN layer_obce n ON n.kod <> c.kod AND ST_Intersects(n.geom, c.geom) WHERE c.kod = ${CHOMUTOV} ORDER BY n.kod LIMIT 1) q`.execute(db)).rows[0]!;
+    await createFeature(layer, [inside[0] + 0.0041, inside[1] + 0.0041], { nazev: 'Naše stanoviště v seznamu' });
+    await createFeature(layer, [neighbour.x, neighbour.y], { nazev: 'Sousedovo stanoviště v seznamu' });
+    const { ctx, page } = await newContext(360);
+    try {
+      await page.goto(`${base}/editor`);
+      await page.locator('#layer').selectOption(layer.id);
+      await page.getByText('Najít prvek').click();
+      await page.getByRole('button', { name: 'Hledat', exact: true }).click();
+      await expect.poll(() => page.locator('.found button').allTextContents(), { timeout: 20_000 }).toContain('Naše stanoviště v seznamu');
+      const names = await page.locator('.found button').allTextContents();
+      expect(names).not.toContain('Sousedovo stanoviště v seznamu');
+      // the whole list is the editor's municipality (checked through the API)
+      const res = await fetch(`${base}/api/collections/${layer.id}/items?limit=1000`, { headers: { authorization: `Bearer ${token}` } });
+      const own = ((await res.json()) as { features: { properties: Record<string, unknown> }[] }).features.filter((f) => f.properties.obec_kod === CHOMUTOV);
+      expect(names.length).toBe(Math.min(own.length, 50));
+      expect(await page.locator('form[role="search"] p[role="status"]').textContent()).toContain(`Nalezeno: ${names.length}`);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    } finally {
+      await ctx.close();
+    }
+  }, 180_000);
+
   for (const width of [1366, 360]) {
     it(`${width} px: finds features changed lately ("last changed") and features near an address (issue 18.3)`, async () => {
       const layer = getLayer('stanoviste-trideneho-odpadu')!;

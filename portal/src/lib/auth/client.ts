@@ -54,10 +54,11 @@ export async function send<T>(
   url: string,
   csrf: string,
   body?: unknown,
-  opts: { ifMatch?: string; contentType?: string } = {},
+  opts: { ifMatch?: string; contentType?: string; idempotencyKey?: string } = {},
 ): Promise<Result<T>> {
   const headers: Record<string, string> = { 'x-csrf-token': csrf };
   if (opts.ifMatch) headers['if-match'] = opts.ifMatch;
+  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
   let payload: BodyInit | undefined;
   if (body instanceof Blob) {
     payload = body;

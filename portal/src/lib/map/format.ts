@@ -70,3 +70,12 @@ const THEME_ORDER: Theme[] = ['public-information', 'sensors', 'waste', 'greener
 export function layersByTheme(list: readonly LayerSchema[] = publicLayers): { theme: Theme; layers: LayerSchema[] }[] {
   return THEME_ORDER.map((theme) => ({ theme, layers: [...list].reverse().filter((l) => l.theme === theme) })).filter((g) => g.layers.length > 0);
 }
+
+/** How a feature's location was captured (its `position` member, schemas/position.ts), for people; '' when unknown. */
+export function positionRow(position: unknown, lang: Lang): string {
+  if (!position || typeof position !== 'object') return '';
+  const p = position as { source?: unknown; accuracy_m?: unknown };
+  if (p.source === 'map') return t('positionMap', lang);
+  if (p.source !== 'gps') return '';
+  return typeof p.accuracy_m === 'number' ? t('positionGps', lang, formatNumber(p.accuracy_m, lang, p.accuracy_m < 10 ? 1 : 0)) : 'GPS';
+}

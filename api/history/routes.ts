@@ -8,6 +8,8 @@ import { etagOf } from '../editing/etag.ts';
 import { fidParam, layerOr404 } from '../editing/routes.ts';
 import { restoreFeature } from '../editing/features.ts';
 import { featureHistory, historyEntry, layerAsOf } from './history.ts';
+import { parseAsOf, SETTLED_AFTER_MS } from './as-of.ts';
+import { layerChanges, layerTimeline } from './changes.ts';
 
 const GEOJSON = 'application/geo+json';
 
@@ -15,13 +17,7 @@ function one(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function parseAsOf(raw: string): Date {
-  // RFC 3339 date-time (or a bare date = its start, UTC)
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw)) throw new BadParameter('asOf', 'asOf must be an RFC 3339 timestamp, e.g. 2026-05-01T12:00:00Z');
-  const d = new Date(raw);
-  if (Number.isNaN(d.getTime())) throw new BadParameter('asOf', 'asOf is not a valid time');
-  return d;
-}
+export { parseAsOf } from './as-of.ts';
 
 /** Per-feature history, restore, and reading a layer as of a past moment (all from feature_history). */
 export function historyRoutes(db: Kysely<any>): Router {
@@ -44,6 +40,35 @@ export function historyRoutes(db: Kysely<any>): Router {
     ctx.type = GEOJSON;
     ctx.set('Access-Control-Allow-Origin', '*');
     ctx.body = `{"type":"FeatureCollection","asOf":${JSON.stringify(at.toISOString())},"numberReturned":${r.features.length},"links":${JSON.stringify(links)},"features":[${r.features.join(',')}]}`;
+  });
+
+  // time travel (issue 18.9): the moments a layer changed, and what differs between two instants
+  router.get('/api/collections/:id/timeline', async (ctx) => {
+    const layer = layerOr404(ctx.params.id!);
+    if (layer.public === false) requirePrincipal(ctx);
+    const moments = await layerTimeline(db, layer);
+    ctx.set('Cache-Control', `${layer.public === false ? 'private' : 'public'}, max-age=10`);
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.body = { collection: layer.id, moments };
+  });
+
+  router.get('/api/collections/:id/changes', async (ctx) => {
+    const layer = layerOr404(ctx.params.id!);
+    if (layer.public === false) requirePrincipal(ctx);
+    const rawFrom = one(ctx.query.from as string | string[] | undefined);
+    const rawTo = one(ctx.query.to as string | string[] | undefined);
+    if (rawFrom === undefined) throw new BadParameter('from', 'from (RFC 3339) is required');
+    const from = parseAsOf(rawFrom);
+    const to = rawTo === undefined ? new Date() : parseAsOf(rawTo);
+    const rawMunicipality = one(ctx.query.municipality as string | undefined);
+    if (rawMunicipality !== undefined && !/^\d{6}$/.test(rawMunicipality)) throw new BadParameter('municipality', 'municipality must be a six-digit RÚIAN code');
+    const limit = parseLimit(one(ctx.query.limit as string | undefined));
+    const r = await layerChanges(db, layer, { from, to, limit, municipality: rawMunicipality === undefined ? undefined : Number(rawMunicipality) });
+    const settled = Math.max(from.getTime(), to.getTime()) < Date.now() - SETTLED_AFTER_MS;
+    ctx.set('Cache-Control', `${layer.public === false ? 'private' : 'public'}, max-age=${settled ? 86400 : 10}`);
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.type = GEOJSON;
+    ctx.body = `{"type":"FeatureCollection","from":${JSON.stringify(from.toISOString())},"to":${JSON.stringify(to.toISOString())},"counts":${JSON.stringify(r.counts)},"numberReturned":${r.features.length},"more":${r.more},"features":[${r.features.join(',')}]}`;
   });
 
   router.get('/api/collections/:id/items/:fid/history', async (ctx) => {

@@ -9,12 +9,12 @@ import { BUFFER, EXTENT, tileColumns, tileFeatures, type TileCoord } from './til
  * Embedded-database path: PGlite's PostGIS has no protobuf, so the database
  * selects and clips the tile's features and geojson-vt + vt-pbf encode them.
  */
-export async function encodeWithJs(db: Kysely<any>, layers: LayerSchema[], t: TileCoord): Promise<Buffer> {
+export async function encodeWithJs(db: Kysely<any>, layers: LayerSchema[], t: TileCoord, asOf?: Date): Promise<Buffer> {
   const tiles: Record<string, LegacyTile> = {};
   for (const layer of layers) {
     const cols = tileColumns(layer);
     const r = await sql<Record<string, unknown> & { fid: number; g: string }>`
-      SELECT f.*, ST_AsGeoJSON(ST_Transform(f.geom, 4326), 9) AS g FROM (${tileFeatures(layer, t)}) f
+      SELECT f.*, ST_AsGeoJSON(ST_Transform(f.geom, 4326), 9) AS g FROM (${tileFeatures(layer, t, asOf)}) f
       WHERE NOT ST_IsEmpty(f.geom)`.execute(db);
     if (r.rows.length === 0) continue;
     const features: Feature[] = r.rows.map((row) => ({

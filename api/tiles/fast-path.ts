@@ -48,6 +48,8 @@ export function tileFastPath(o: TileFastPathOptions): FastHandler {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const m = TILE_URL.exec(req.url ?? '');
     if (!m) return false;
+    // a tile as of a past instant (issue 18.9) is the Koa route's: it reads and checks the parameter
+    if (/[?&]asOf=/.test(req.url!)) return false;
     let requested: LayerSchema[];
     let t: TileCoord;
     try {

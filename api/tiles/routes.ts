@@ -14,6 +14,7 @@ import { TileCache, type CachedTile, type TileKey } from '../cache/tile-cache.ts
 import { encodeWithJs } from './encode-js.ts';
 import { encodeWithPostgis } from './encode-postgis.ts';
 import { tileColumns, type TileCoord } from './tile-query.ts';
+import { parseAsOf, SETTLED_AFTER_MS } from '../history/as-of.ts';
 
 const MVT = 'application/vnd.mapbox-vector-tile';
 const WEB_MERCATOR_QUAD = 'http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad';
@@ -42,20 +43,24 @@ export function parseTile(z: string, x: string, y: string): TileCoord {
 }
 
 /** The cache key of a tile, and the requested layers that have content at its zoom. */
-export function tileKey(requested: LayerSchema[], t: TileCoord): { key: TileKey; layers: LayerSchema[] } {
+export function tileKey(requested: LayerSchema[], t: TileCoord, asOf?: Date): { key: TileKey; layers: LayerSchema[] } {
   const layers = requested.filter((l) => t.z >= l.minZoom && t.z <= l.maxZoom);
-  const key: TileKey = {
-    layers: requested.map((l) => l.id),
-    ...t,
-    // what is valid now changes at midnight
-    variant: layers.some((l) => l.temporal) ? new Date().toISOString().slice(0, 10) : undefined,
-  };
+  // what is valid now changes at midnight; a tile as of an instant is its own variant (a committed
+  // change drops the touched tiles of every variant: api/cache/tile-cache.ts)
+  const parts = [...(asOf ? [`asof:${asOf.toISOString()}`] : []), ...(!asOf && layers.some((l) => l.temporal) ? [new Date().toISOString().slice(0, 10)] : [])];
+  const key: TileKey = { layers: requested.map((l) => l.id), ...t, variant: parts.length ? parts.join('|') : undefined };
   return { key, layers };
 }
 
-/** Tiles of non-public layers must not sit in shared caches. */
-export function tileCacheControl(requested: LayerSchema[]): string {
-  return requested.every((l) => l.public !== false) ? 'public, max-age=60' : 'private, max-age=60';
+
+/**
+ * Tiles of non-public layers must not sit in shared caches. A tile as of an instant older than an
+ * hour shows a settled past (history is append-only; only a transaction still open since then could
+ * add to it), so it may be kept a day; a recent or future instant shows what may still change.
+ */
+export function tileCacheControl(requested: LayerSchema[], asOf?: Date, now = Date.now()): string {
+  const scope = requested.every((l) => l.public !== false) ? 'public' : 'private';
+  return asOf && asOf.getTime() < now - SETTLED_AFTER_MS ? `${scope}, max-age=86400` : `${scope}, max-age=60`;
 }
 
 export const TILE_CONTENT_TYPE = MVT;
@@ -69,18 +74,18 @@ const TILE_RESPONSES = {
 };
 
 /** Encodes a tile or takes it from the cache; storing it there when encoded. */
-export type TileProducer = (requested: LayerSchema[], t: TileCoord, clientTakesGzip: boolean) => Promise<CachedTile>;
+export type TileProducer = (requested: LayerSchema[], t: TileCoord, clientTakesGzip: boolean, asOf?: Date) => Promise<CachedTile>;
 
 /** The one place tiles are made, for the Koa route and the fast path (api/tiles/fast-path.ts) alike. */
 export function tileProducer(database: Database, cache: TileCache): TileProducer {
-  return async (requested, t, clientTakesGzip) => {
+  return async (requested, t, clientTakesGzip, asOf) => {
     // read per tile: the capability is decided once the schema is ready (probeCapabilities), possibly after this was made
     const encode = database.canEncodeMvt ? encodeWithPostgis : encodeWithJs;
-    const { key, layers } = tileKey(requested, t);
+    const { key, layers } = tileKey(requested, t, asOf);
     const cached = layers.length && cache.enabled ? await cache.get(key) : undefined;
     if (cached) return cached;
     const epoch = cache.epoch;
-    const raw = layers.length ? await encode(database.db, layers, t) : EMPTY;
+    const raw = layers.length ? await encode(database.db, layers, t, asOf) : EMPTY;
     // compressed once for the cache; uncached, only when this client takes gzip
     const wantGz = raw.length > 0 && (cache.enabled || clientTakesGzip);
     const tile = { raw, gz: wantGz ? gzipSync(raw, { level: 6 }) : EMPTY, etag: `"${createHash('sha1').update(raw).digest('base64url')}"` };
@@ -109,9 +114,11 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
 
   async function serveTile(ctx: Context, layerIds: string, t: TileCoord): Promise<void> {
     const requested = resolveLayers(layerIds, ctx);
-    const tile = await produce(requested, t, ctx.acceptsEncodings('gzip', 'identity') === 'gzip');
+    const rawAsOf = ctx.query.asOf;
+    const asOf = rawAsOf === undefined ? undefined : parseAsOf(Array.isArray(rawAsOf) ? rawAsOf[0]! : rawAsOf);
+    const tile = await produce(requested, t, ctx.acceptsEncodings('gzip', 'identity') === 'gzip', asOf);
     ctx.type = MVT;
-    ctx.set('Cache-Control', tileCacheControl(requested));
+    ctx.set('Cache-Control', tileCacheControl(requested, asOf));
     ctx.vary('Accept-Encoding');
     const gzip = tile.gz.length > 0 && ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
     ctx.set('ETag', codingEtag(tile, gzip));
@@ -134,7 +141,10 @@ export function tileApi(database: Database, cache: TileCache = new TileCache({ m
       operationId: 'getTile',
       summary: 'Mapbox vector tile of one or more comma-joined collections (XYZ, WebMercatorQuad)',
       tags: ['Tiles'],
-      parameters: [path('collectionIds', 'Collection id or comma-joined ids', 'obce'), path('z', 'Zoom 0–24', 12), path('x', 'Column', 2200), path('y', 'Row', 1380)],
+      parameters: [
+        path('collectionIds', 'Collection id or comma-joined ids', 'obce'), path('z', 'Zoom 0–24', 12), path('x', 'Column', 2200), path('y', 'Row', 1380),
+        { name: 'asOf', in: 'query', description: 'The layers as they were at this instant (RFC 3339), from the live rows and their history', schema: { type: 'string', format: 'date-time' } },
+      ],
       responses: TILE_RESPONSES,
       // the portal's editor busts caches with ?v=; the fast path (which takes these URLs first) ignores queries too
       unknownParameters: 'ignore',

@@ -5,19 +5,29 @@ export type Orientation = 'portrait' | 'landscape';
 
 /** ISO 216 sizes in millimetres, portrait. */
 const PAPER_MM: Record<Paper, [number, number]> = { a4: [210, 297], a3: [297, 420] };
-/** page margin (mm) and the height of the title, legend and footer under/over the map on the sheet */
+/** page margin (mm), the title's row, the gap between the map and what is beside it */
 export const MARGIN_MM = 10;
-const BESIDE_MAP_MM: Record<Orientation, number> = { portrait: 95, landscape: 62 };
+export const TITLE_MM = 11;
+export const GAP_MM = 4;
+/** landscape: the column right of the map (legend, scale, date, attribution, QR code) */
+export const SIDE_MM = 80;
+/** portrait: the share of the height under the title that the legend and the rest take under the map */
+const BELOW_SHARE = 0.4;
 
 export function paperSize(paper: Paper, o: Orientation): { width: number; height: number } {
   const [w, h] = PAPER_MM[paper];
   return o === 'portrait' ? { width: w, height: h } : { width: h, height: w };
 }
 
-/** The map's box on the sheet (mm): full width inside the margins, the rest of the height left for title, legend and footer. */
+/**
+ * The map's box on the sheet (mm). Landscape: the map left, a column of SIDE_MM right of it;
+ * portrait: the map over the full width, the legend and the rest under it.
+ */
 export function mapBoxMm(paper: Paper, o: Orientation): { width: number; height: number } {
   const p = paperSize(paper, o);
-  return { width: p.width - 2 * MARGIN_MM, height: p.height - 2 * MARGIN_MM - BESIDE_MAP_MM[o] };
+  const inner = { width: p.width - 2 * MARGIN_MM, height: p.height - 2 * MARGIN_MM - TITLE_MM };
+  if (o === 'landscape') return { width: inner.width - SIDE_MM - GAP_MM, height: inner.height };
+  return { width: inner.width, height: Math.floor(inner.height * (1 - BELOW_SHARE) - GAP_MM) };
 }
 
 /** CSS pixels per millimetre (CSS: 96 px per inch). */

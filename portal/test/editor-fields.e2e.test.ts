@@ -85,6 +85,8 @@ describe.runIf(browserAvailable())('editor: every field of every editable layer 
   }
 
   async function newContext(width: number): Promise<{ ctx: BrowserContext; page: Page }> {
+    // each test answers for its own page's errors: one failed page load must not fail every later test
+    pageErrors.length = 0;
     const ctx = await browser.newContext({ viewport: { width, height: width > 800 ? 860 : 740 }, locale: 'cs-CZ' });
     const page = await ctx.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));

@@ -1,10 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChildServer, type ChildServer } from '../faults/child-server.ts';
-import { mosquittoMissing, startPrivateBroker, type PrivateBroker } from '../faults/mosquitto.ts';
+import { mosquittoMissing, portOpen, startPrivateBroker, type PrivateBroker } from '../faults/mosquitto.ts';
 import { postgresMissing, startPgPair, type PgPair } from './postgres.ts';
 
 /**
@@ -71,16 +70,6 @@ export function clusterMissing(): string | undefined {
 
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 async function waitPort(port: number, child: ChildProcess, what: string): Promise<void> {
   for (let i = 0; i < 200; i++) {

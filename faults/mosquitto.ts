@@ -23,7 +23,8 @@ export function mosquittoMissing(): string | undefined {
   return spawnSync('mosquitto', ['-h']).error ? 'the mosquitto binary is not installed (apt-get install mosquitto)' : undefined;
 }
 
-function portOpen(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on the port of 127.0.0.1. */
+export function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     s.once('connect', () => {
